@@ -1,1 +1,181 @@
-//! placeholder
+//! onedoor persistence: sea-orm entities, migrations and tenant-scoped repositories.
+//!
+//! **Architecture Invariant**: every call takes the caller (a [`Caller`] for reads, a
+//! [`Scope`] for writes). Writes touch rows of `scope.centre` only. Reads of non-public data
+//! see only the centres the caller may read ([`Scope::can_read`]); public data (the service
+//! guides of active matters, the organisation's public face) is readable by anyone. The only
+//! queries that cross centres are named for it: hall membership and the matters a shared
+//! hall's window serves.
+//!
+//! SQLite (a file, WAL) is the default; PostgreSQL by URL. Only this crate knows SQL.
+
+mod catalogue;
+pub mod entity;
+mod migration;
+mod organisation;
+
+pub use catalogue::{MatterFilter, SplitPart};
+pub use migration::Migrator;
+
+use onedoor_domain::{Caller, CentreId, Scope};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+/// Errors of the store, with stable codes.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A unique key already holds this value (e.g. a matter code used twice in a centre).
+    #[error("{what} already exists")]
+    Duplicate {
+        /// What is duplicated, in the API's words (`code`, `number` …).
+        what: String,
+    },
+    /// The row does not exist, or the caller may not see it (never said apart, so that ids of
+    /// other centres leak nothing).
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+    },
+    /// Someone else changed the row first; retry with fresh data.
+    #[error("{what} was changed concurrently; reload and retry")]
+    Conflict {
+        /// What changed.
+        what: &'static str,
+    },
+    /// The rule the caller broke, checked against stored state inside the transaction.
+    #[error(transparent)]
+    Rule(#[from] onedoor_domain::DomainError),
+    /// Stored data that no longer parses: a bug or a hand edit of the database.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The database failed (connection, I/O …). Logged; clients see an opaque message.
+    #[error("database error: {0}")]
+    Database(#[source] DbErr),
+}
+
+impl StoreError {
+    /// The stable code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Duplicate { .. } => "DUPLICATE",
+            StoreError::NotFound { .. } => "NOT_FOUND",
+            StoreError::Conflict { .. } => "CONFLICT",
+            StoreError::Rule(e) => e.code.as_str(),
+            StoreError::Corrupt(_) | StoreError::Database(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<DbErr> for StoreError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(msg)) => StoreError::Duplicate { what: duplicate_field(&msg) },
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+/// Names the field behind a unique-constraint message, from the index names of the migrations.
+fn duplicate_field(msg: &str) -> String {
+    const FIELDS: [(&str, &str); 8] = [
+        ("ux_window_number", "number"),
+        ("window.number", "number"),
+        ("ux_", "code"),
+        (".code", "code"),
+        ("pk_hall_member", "membership"),
+        ("hall_member.", "membership"),
+        ("pk_", "id"),
+        ("", "record"),
+    ];
+    FIELDS.iter().find(|(pat, _)| msg.contains(pat)).map(|(_, f)| (*f).to_owned()).unwrap_or_default()
+}
+
+/// Results of the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A page request: keyset pagination after an opaque key, at most `limit` items.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// Return items strictly after this sort key (from a previous page's last item).
+    pub after: Option<String>,
+    /// Most items to return.
+    pub limit: u64,
+}
+
+/// A page of items, and whether more follow.
+#[derive(Debug, Clone)]
+pub struct Slice<T> {
+    /// The items, in order.
+    pub items: Vec<T>,
+    /// Whether there are items after the last one.
+    pub has_next: bool,
+}
+
+impl<T> Slice<T> {
+    fn from_overfetch(mut items: Vec<T>, limit: u64) -> Slice<T> {
+        let has_next = items.len() as u64 > limit;
+        items.truncate(limit as usize);
+        Slice { items, has_next }
+    }
+
+    /// The same page with each item mapped.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Slice<U> {
+        Slice { items: self.items.into_iter().map(f).collect(), has_next: self.has_next }
+    }
+}
+
+/// The store: a pool of connections to one database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and runs pending
+    /// migrations. SQLite runs in WAL mode with a busy timeout.
+    pub async fn open(url: &str) -> Result<Store> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
+        if url.starts_with("sqlite:") {
+            opts.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    .create_if_missing(true)
+            });
+        } else {
+            opts.max_connections(16).min_connections(1);
+        }
+        let db = Database::connect(opts).await.map_err(StoreError::Database)?;
+        Migrator::up(&db, None).await.map_err(StoreError::Database)?;
+        Ok(Store { db })
+    }
+
+    /// The connection, for tests and tools that need raw access.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Whether the store is reachable (for health checks).
+    pub async fn ping(&self) -> Result<()> {
+        self.db.ping().await.map_err(StoreError::Database)
+    }
+}
+
+/// Whether `caller` may read `centre`'s non-public data.
+fn private(caller: &Caller, centre: CentreId) -> bool {
+    caller.can_read(centre)
+}
+
+/// The centre that `scope` writes to.
+fn own(scope: &Scope) -> uuid::Uuid {
+    scope.centre.0
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {e}"))
+}

@@ -1,0 +1,51 @@
+//! Typed identifiers: a matter's id can never be passed where a unit's is expected.
+
+use std::fmt;
+use uuid::Uuid;
+
+macro_rules! ids {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// The underlying UUID.
+            pub fn uuid(self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(u: Uuid) -> Self {
+                $name(u)
+            }
+        }
+    )*};
+}
+
+ids! {
+    /// A centre: the tenant.
+    CentreId,
+    /// A hall: a building shared by one or more centres.
+    HallId,
+    /// A zone of a hall.
+    ZoneId,
+    /// A window of a hall.
+    WindowId,
+    /// A unit stationed in a centre.
+    UnitId,
+    /// A member of staff.
+    StaffId,
+    /// A matter of the catalogue (stable across its versions).
+    MatterId,
+    /// A bundle ("one thing").
+    BundleId,
+}
