@@ -1,1 +1,122 @@
-//! placeholder
+//! The onedoor platform library: the use cases a city embeds and the API calls.
+//!
+//! **API Boundary**: [`Onedoor`] is the way in. Every use case takes the [`Caller`] (built
+//! from a verified token by [`Onedoor::caller`]), checks the caller's role, validates input
+//! with the domain's parsers, and persists through the tenant-scoped store. Nothing here knows
+//! HTTP, GraphQL or JSON-over-the-wire.
+
+pub mod auth;
+mod catalogue;
+pub mod config;
+mod error;
+pub mod import;
+mod organisation;
+
+pub use catalogue::{CatalogueEvent, GuidePatch};
+pub use error::{Error, Result};
+pub use onedoor_domain as domain;
+pub use onedoor_store::{MatterFilter, Page, Slice, Store};
+pub use organisation::{StaffPatch, WindowPatch};
+
+use onedoor_domain::{Caller, CentreId, Role, Roles, Scope, StaffId};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use tokio::sync::broadcast;
+
+/// The platform: a store, the centre directory and the live event stream.
+#[derive(Debug, Clone)]
+pub struct Onedoor {
+    store: Store,
+    directory: Arc<RwLock<Option<Directory>>>,
+    events: broadcast::Sender<CatalogueEvent>,
+}
+
+/// Centre codes to ids and supervised centres, cached because every request needs it and
+/// centres change rarely; rebuilt after any centre is created.
+#[derive(Debug, Default)]
+struct Directory {
+    by_code: HashMap<String, (CentreId, Vec<CentreId>)>,
+}
+
+impl Onedoor {
+    /// The platform over an opened store.
+    pub fn new(store: Store) -> Onedoor {
+        let (events, _) = broadcast::channel(1024);
+        Onedoor { store, directory: Arc::new(RwLock::new(None)), events }
+    }
+
+    /// Opens the store at `database_url` (migrating it) and builds the platform.
+    pub async fn open(database_url: &str) -> Result<Onedoor> {
+        Ok(Onedoor::new(Store::open(database_url).await?))
+    }
+
+    /// The store, for tools and tests.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Live catalogue changes (for subscriptions).
+    pub fn subscribe(&self) -> broadcast::Receiver<CatalogueEvent> {
+        self.events.subscribe()
+    }
+
+    fn publish(&self, e: CatalogueEvent) {
+        // No subscriber is not an error.
+        let _ = self.events.send(e);
+    }
+
+    async fn directory_entry(&self, code: &str) -> Result<Option<(CentreId, Vec<CentreId>)>> {
+        if let Ok(guard) = self.directory.read()
+            && let Some(dir) = guard.as_ref()
+        {
+            return Ok(dir.by_code.get(code).cloned());
+        }
+        let mut dir = Directory::default();
+        for c in self.store.centres().await? {
+            let below = self.store.descendants(c.id).await?;
+            dir.by_code.insert(c.code.to_string(), (c.id, below));
+        }
+        let found = dir.by_code.get(code).cloned();
+        if let Ok(mut guard) = self.directory.write() {
+            *guard = Some(dir);
+        }
+        Ok(found)
+    }
+
+    fn forget_directory(&self) {
+        if let Ok(mut guard) = self.directory.write() {
+            *guard = None;
+        }
+    }
+
+    /// The caller behind verified claims: their centre (by code), staff id and roles, and the
+    /// centres they supervise. Fails with `Unauthenticated` when the centre does not exist, the
+    /// staff id is malformed or a role is unknown.
+    pub async fn caller(&self, claims: &auth::Claims) -> Result<Caller> {
+        let Some((centre, supervised)) = self.directory_entry(&claims.centre).await? else {
+            return Err(Error::Unauthenticated);
+        };
+        let staff = uuid::Uuid::parse_str(&claims.sub).map_err(|_| Error::Unauthenticated)?;
+        let roles = Roles::parse(claims.roles.iter().map(String::as_str)).map_err(|_| Error::Unauthenticated)?;
+        Ok(Caller::Staff(Scope { centre, staff: StaffId(staff), roles, supervised }))
+    }
+
+    /// The id of a centre by its code (public).
+    pub async fn centre_id(&self, code: &str) -> Result<Option<CentreId>> {
+        Ok(self.directory_entry(code).await?.map(|e| e.0))
+    }
+}
+
+/// The caller's scope, if they hold `role`.
+pub(crate) fn require(caller: &Caller, role: Role) -> Result<&Scope> {
+    match caller.scope() {
+        None => Err(Error::Unauthenticated),
+        Some(s) if s.has(role) => Ok(s),
+        Some(_) => Err(Error::Forbidden(role)),
+    }
+}
+
+/// A fresh, time-ordered id.
+pub(crate) fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

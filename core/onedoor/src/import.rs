@@ -1,0 +1,1 @@
+//! Loading a deployment (centres, halls, units, staff, matters, bundles) from files.
