@@ -1,1 +1,78 @@
-//! placeholder
+//! The onedoor GraphQL API: schema, resolvers, the HTTP and WebSocket transport, and `app()`.
+//!
+//! **Architecture Invariant**: this is the only crate that knows GraphQL, HTTP or JSON on the
+//! wire. It converts between the API's types and the domain's at the boundary; the tenant
+//! scope comes from the bearer token only, never from a header or an argument.
+//!
+//! **API Boundary**: [`app`] builds the whole service as an axum `Router`, so it can be served
+//! by the `onedoor` binary, embedded, or tested without a socket.
+
+mod error;
+pub mod http;
+mod ids;
+mod loader;
+mod mutation;
+mod scalars;
+mod schema;
+mod types;
+
+pub use error::UserError;
+pub use schema::{OnedoorSchema, SchemaLimits, build_schema, sdl};
+
+use async_graphql::Data;
+use async_graphql::dataloader::DataLoader;
+use http::{AuthRejection, Authenticate, RequestLimits};
+use onedoor::Onedoor;
+use onedoor::auth::Verifier;
+use onedoor::config::Limits;
+use onedoor::domain::Caller;
+use std::sync::Arc;
+
+/// Turns the `Authorization` header into the request's caller: verifies the token, then
+/// resolves its centre and roles. No header: anonymous.
+#[derive(Clone)]
+pub struct TokenAuth {
+    od: Onedoor,
+    verifier: Arc<Verifier>,
+}
+
+impl std::fmt::Debug for TokenAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenAuth").finish_non_exhaustive()
+    }
+}
+
+impl Authenticate for TokenAuth {
+    async fn authenticate(&self, authorization: Option<&str>) -> Result<Data, AuthRejection> {
+        let caller = match self.verifier.verify_header(authorization) {
+            Ok(None) => Caller::Anonymous,
+            Ok(Some(claims)) => self.od.caller(&claims).await.map_err(|e| match e {
+                onedoor::Error::Unauthenticated => AuthRejection {
+                    code: "UNKNOWN_PRINCIPAL",
+                    message: "the token names a centre or role that does not exist, or a malformed staff id".into(),
+                },
+                _ => AuthRejection { code: "INTERNAL", message: "internal error".into() },
+            })?,
+            Err(e) => return Err(AuthRejection { code: e.code(), message: e.to_string() }),
+        };
+        let mut data = Data::default();
+        data.insert(caller);
+        data.insert(DataLoader::new(loader::UnitLoader(self.od.clone()), tokio::spawn));
+        Ok(data)
+    }
+}
+
+/// The whole service: `GET`/`POST /graphql` (GraphiQL in a browser), WebSocket
+/// (`graphql-transport-ws`) at `/graphql`, and `GET /healthz`.
+pub fn app(od: Onedoor, verifier: Verifier, limits: &Limits) -> axum::Router {
+    let schema = build_schema(
+        od.clone(),
+        SchemaLimits {
+            max_depth: limits.max_depth,
+            max_complexity: limits.max_complexity,
+            max_page_size: limits.max_page_size,
+        },
+    );
+    let auth = TokenAuth { od, verifier: Arc::new(verifier) };
+    http::router(schema, auth, RequestLimits { max_aliases: limits.max_aliases, max_body_bytes: limits.max_body_bytes })
+}

@@ -1,1 +1,155 @@
-fn main() {}
+//! The `onedoor` command: serve the API, sign development tokens, print the schema, import a
+//! deployment.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use onedoor::Onedoor;
+use onedoor::config::Config;
+use onedoor::domain::Roles;
+use std::path::PathBuf;
+
+/// onedoor: a one-stop government service centre platform.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// Configuration file (TOML); see `onedoor.example.toml`. Environment variables
+    /// (`ONEDOOR_DATABASE_URL`, `ONEDOOR_LISTEN` …) override it.
+    #[arg(long, global = true, env = "ONEDOOR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL (`sqlite://onedoor.db?mode=rwc`, `postgres://…`); overrides the config.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serves the GraphQL API (GraphiQL at /graphql in a browser).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080; overrides the config.
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Loads the example deployment (Pingliang city + Kongtong district) first.
+        #[arg(long)]
+        example: bool,
+    },
+    /// Prints a bearer token signed with the configured key (for development).
+    Token {
+        /// Centre code, e.g. `pingliang`.
+        #[arg(long)]
+        centre: String,
+        /// Staff id (UUID) or staff code in that centre, e.g. `admin`.
+        #[arg(long)]
+        staff: String,
+        /// Comma-separated roles, e.g. `admin,supervisor`.
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+    },
+    /// Prints the GraphQL schema (SDL).
+    Schema,
+    /// Loads a deployment directory (deployment.toml + centres/*.toml) into the database;
+    /// what already exists is skipped, so it can run again.
+    Import {
+        /// The directory.
+        dir: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "onedoor=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref()).context("loading the configuration")?;
+    if let Some(url) = cli.database_url {
+        config.database_url = url;
+    }
+    match cli.command {
+        Command::Serve { listen, example } => serve(config, listen, example).await,
+        Command::Token { centre, staff, roles } => token(config, &centre, &staff, &roles).await,
+        Command::Schema => {
+            print!("{}", onedoor_graphql::sdl());
+            Ok(())
+        }
+        Command::Import { dir } => {
+            let od = open(&config).await?;
+            let d = onedoor::import::Deployment::from_dir(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let report = import(&od, &d).await?;
+            println!("{report}");
+            Ok(())
+        }
+    }
+}
+
+async fn open(config: &Config) -> Result<Onedoor> {
+    Onedoor::open(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", config.database_url_redacted()))
+}
+
+async fn import(od: &Onedoor, d: &onedoor::import::Deployment) -> Result<onedoor::import::ImportReport> {
+    let mut last = "";
+    onedoor::import::import(od, d, &mut |p| {
+        if p.step != last || p.done == p.total {
+            eprint!("\r{:<10} {:>5}/{:<5}", p.step, p.done, p.total);
+            if p.done == p.total {
+                eprintln!();
+            }
+            last = p.step;
+        }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+async fn serve(config: Config, listen: Option<std::net::SocketAddr>, example: bool) -> Result<()> {
+    let listen = listen.unwrap_or(config.listen);
+    let od = open(&config).await?;
+    if example {
+        let d = onedoor::import::Deployment::from_files(onedoor_tenants_example::PINGLIANG)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let report = import(&od, &d).await?;
+        tracing::info!("example deployment loaded:\n{report}");
+    }
+    let verifier = config.auth.verifier().context("loading the token verification key")?;
+    let app = onedoor_graphql::app(od, verifier, &config.limits);
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    tracing::info!("onedoor serving on http://{listen}/graphql (database {})", config.database_url_redacted());
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    // If the signal handler cannot be installed, run until killed.
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn token(config: Config, centre: &str, staff: &str, roles: &[String]) -> Result<()> {
+    if let Err(bad) = Roles::parse(roles.iter().map(String::as_str)) {
+        bail!("`{bad}` is not a role; roles are admin, window_clerk, approver, unit_lead, guide, supervisor");
+    }
+    let staff_id = match uuid::Uuid::parse_str(staff) {
+        Ok(id) => id.to_string(),
+        Err(_) => {
+            let od = open(&config).await?;
+            let caller = onedoor::domain::Caller::Anonymous;
+            let Some(c) = od.centre_by_code(centre).await.map_err(|e| anyhow::anyhow!("{e}"))? else {
+                bail!("no centre has the code `{centre}`");
+            };
+            let _ = caller;
+            let id = onedoor::import::staff_id(c.code.as_str(), staff);
+            id.to_string()
+        }
+    };
+    let signer = config.auth.signer().context("loading the signing key")?;
+    let now = chrono::Utc::now().timestamp();
+    println!("{}", signer.issue(&staff_id, centre, roles, now).map_err(|e| anyhow::anyhow!("{e}"))?);
+    Ok(())
+}

@@ -315,7 +315,11 @@ impl Store {
     /// active matters, whatever the filter says.
     pub async fn matters(&self, caller: &Caller, centre: CentreId, f: &MatterFilter, page: &Page) -> Result<Slice<Matter>> {
         let mut q = matter::Entity::find().filter(matter::Column::CentreId.eq(centre.0));
-        let status = if private(caller, centre) { f.status } else { Some(MatterStatus::Active) };
+        let status = match (private(caller, centre), f.status) {
+            (true, s) => s,
+            (false, None | Some(MatterStatus::Active)) => Some(MatterStatus::Active),
+            (false, Some(_)) => return Ok(Slice { items: Vec::new(), has_next: false }),
+        };
         if let Some(s) = status {
             q = q.filter(matter::Column::Status.eq(s.as_str()));
         }

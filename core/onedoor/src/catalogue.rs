@@ -176,7 +176,7 @@ impl Onedoor {
         let scope = require(caller, Role::Admin)?;
         let why = note(why)?;
         let mut v = Violations::new();
-        v.take("parts", check_split_parts(parts.len()));
+        v.take("", check_split_parts(parts.len()));
         let mut guides = Vec::new();
         for (i, p) in parts.into_iter().enumerate() {
             match p.parse() {

@@ -68,10 +68,20 @@ impl Error {
         Error::NotFound { field: field.to_owned(), what: what.to_owned() }
     }
 
+    /// Maps a store error where a missing record and a taken value concern different fields.
+    pub fn from_store_on(e: StoreError, missing: &str, taken: &str) -> Error {
+        match e {
+            StoreError::Duplicate { .. } => Error::from_store(e, taken),
+            e => Error::from_store(e, missing),
+        }
+    }
+
     /// Maps a store error, naming the input field for not-found and duplicate errors.
     pub fn from_store(e: StoreError, field: &str) -> Error {
         match e {
-            StoreError::Duplicate { what } => Error::Duplicate { field: if what == "id" { field.to_owned() } else { what } },
+            // The caller names the unique field of what it writes; a window's number is the one
+            // second unique field, told apart by the store.
+            StoreError::Duplicate { what } => Error::Duplicate { field: if what == "number" { what } else { field.to_owned() } },
             StoreError::NotFound { what } => Error::not_found(field, what),
             StoreError::Conflict { what } => Error::Conflict(what.to_owned()),
             StoreError::Rule(e) => Error::Invalid(vec![e]),

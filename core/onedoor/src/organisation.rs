@@ -127,7 +127,7 @@ impl Onedoor {
         let scope = require(caller, Role::Admin)?;
         let (code, name) = parse_code_and_name(code, name)?;
         let zone = Zone { id: ZoneId(new_id()), centre: scope.centre, hall, code, name };
-        self.store.create_zone(scope, &zone).await.map_err(|e| Error::from_store(e, "hall"))?;
+        self.store.create_zone(scope, &zone).await.map_err(|e| Error::from_store_on(e, "hall", "code"))?;
         Ok(zone)
     }
 
@@ -166,7 +166,7 @@ impl Onedoor {
             )
         })?;
         let window = Window { id: WindowId(new_id()), centre: scope.centre, hall, zone, number, name };
-        self.store.create_window(scope, &window, matters).await.map_err(|e| Error::from_store(e, "hall"))?;
+        self.store.create_window(scope, &window, matters).await.map_err(|e| Error::from_store_on(e, "hall", "number"))?;
         Ok(window)
     }
 

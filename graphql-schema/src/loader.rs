@@ -1,0 +1,31 @@
+//! Per-request batch loaders, so a list of matters loads its owner units in one query per
+//! centre instead of one per matter.
+
+use async_graphql::dataloader::Loader;
+use onedoor::Onedoor;
+use onedoor::domain::organisation::Unit;
+use onedoor::domain::{CentreId, UnitId};
+use std::collections::HashMap;
+
+/// Loads units by (centre, unit).
+#[derive(Debug, Clone)]
+pub struct UnitLoader(pub Onedoor);
+
+impl Loader<(CentreId, UnitId)> for UnitLoader {
+    type Value = Unit;
+    type Error = std::sync::Arc<onedoor::Error>;
+
+    async fn load(&self, keys: &[(CentreId, UnitId)]) -> Result<HashMap<(CentreId, UnitId), Unit>, Self::Error> {
+        let mut by_centre: HashMap<CentreId, Vec<UnitId>> = HashMap::new();
+        for (c, u) in keys {
+            by_centre.entry(*c).or_default().push(*u);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for (c, ids) in by_centre {
+            for u in self.0.units_by_ids(c, &ids).await.map_err(std::sync::Arc::new)? {
+                out.insert((c, u.id), u);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,132 @@
+//! Every catalogue operation and its versions, through the API.
+
+use crate::world::{ADD_MATTER, World, guide};
+use serde_json::json;
+
+const MATTER: &str = "query($id: ID!) { node(id: $id) { ... on Matter { code name status version guide { promisedDays statutoryDays ownerUnit { code } materials { name form elicenceType } modes } versions { version operation status guide { code promisedDays } related { code } note actor { code } } } } }";
+const CHANGE: &str = "mutation($input: ChangeMatterInput!) { changeMatter(input: $input) { matter { id version guide { promisedDays name } } userErrors { field code message } } }";
+const SPLIT: &str = "mutation($input: SplitMatterInput!) { splitMatter(input: $input) { parts { id code status version } userErrors { field code message } } }";
+const MERGE: &str = "mutation($input: MergeMattersInput!) { mergeMatters(input: $input) { matter { id code version } userErrors { field code message } } }";
+const STATUS: &str = "mutation($input: MatterStatusInput!) { m1: suspendMatter(input: $input) { matter { status version } userErrors { code } } }";
+
+#[tokio::test]
+async fn add_change_suspend_resume_cancel_keep_every_version() {
+    let w = World::new().await;
+    let (s, pl) = (&w.s, &w.pl);
+    let id = &pl.matters[2];
+
+    // change: a new version; the old one is kept.
+    let p = s.mutate(&pl.admin, "changeMatter", CHANGE, json!({ "id": id, "expectedVersion": 1, "guide": { "promisedDays": 3, "name": "新名称" }, "note": "压缩时限" })).await;
+    assert_eq!(p["matter"]["version"], 2);
+    assert_eq!(p["matter"]["guide"]["promisedDays"], 3);
+
+    // a change built on a stale version is refused.
+    let errs = s.user_errors(Some(&pl.admin), "changeMatter", CHANGE, json!({ "id": id, "expectedVersion": 1, "guide": { "promisedDays": 2 } })).await.unwrap();
+    assert_eq!(errs, vec![("input".into(), "CONFLICT".into())]);
+
+    // promised > statutory is refused and writes nothing.
+    let errs = s.user_errors(Some(&pl.admin), "changeMatter", CHANGE, json!({ "id": id, "guide": { "promisedDays": 30 } })).await.unwrap();
+    assert_eq!(errs, vec![("input.guide.promisedDays".into(), "PROMISED_EXCEEDS_STATUTORY".into())]);
+
+    for (op, status, version) in [("suspendMatter", "SUSPENDED", 3), ("resumeMatter", "ACTIVE", 4), ("cancelMatter", "CANCELLED", 5)] {
+        let q = STATUS.replace("suspendMatter", op);
+        let d = s.gql(Some(&pl.admin), &q, json!({ "input": { "id": id, "note": op } })).await;
+        assert_eq!(d["m1"]["matter"]["status"], status, "{op}");
+        assert_eq!(d["m1"]["matter"]["version"], version, "{op}");
+    }
+    // a cancelled matter takes no further operation.
+    let d = s.gql(Some(&pl.admin), &STATUS.replace("suspendMatter", "resumeMatter"), json!({ "input": { "id": id } })).await;
+    assert_eq!(d["m1"]["userErrors"][0]["code"], "INVALID_STATE");
+
+    let d = s.gql(Some(&pl.admin), MATTER, json!({ "id": id })).await;
+    let ops: Vec<String> = d["node"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| format!("{} {} {}", v["version"], v["operation"].as_str().unwrap(), v["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ops, ["1 ADD ACTIVE", "2 CHANGE ACTIVE", "3 SUSPEND SUSPENDED", "4 RESUME ACTIVE", "5 CANCEL CANCELLED"]);
+    // version 1 still holds the original guide: a case accepted under it keeps it.
+    assert_eq!(d["node"]["versions"][0]["guide"]["promisedDays"], 5);
+    assert_eq!(d["node"]["versions"][1]["guide"]["promisedDays"], 3);
+    assert_eq!(d["node"]["versions"][1]["note"], "压缩时限");
+    w.s.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn split_and_merge_supersede_their_sources_and_link_both_ways() {
+    let w = World::new().await;
+    let (s, pl) = (&w.s, &w.pl);
+    let unit = &pl.units[0];
+    let p = s
+        .mutate(&pl.admin, "splitMatter", SPLIT, json!({ "id": pl.matters[0], "parts": [guide("62080000SC-XK-0101", "许可（新办）", unit), guide("62080000SC-XK-0102", "许可（变更）", unit)], "note": "拆分" }))
+        .await;
+    let parts: Vec<String> = p["parts"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(parts.len(), 2);
+    let d = s.gql(Some(&pl.admin), MATTER, json!({ "id": pl.matters[0] })).await;
+    assert_eq!(d["node"]["status"], "SUPERSEDED");
+    assert_eq!(d["node"]["versions"][1]["operation"], "SPLIT");
+    let related: Vec<_> = d["node"]["versions"][1]["related"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap()).collect();
+    assert_eq!(related, vec!["62080000SC-XK-0101", "62080000SC-XK-0102"]);
+
+    // a superseded matter cannot be split again; a split needs two parts.
+    let errs = s.user_errors(Some(&pl.admin), "splitMatter", SPLIT, json!({ "id": pl.matters[0], "parts": [guide("62080000SC-XK-0103", "x", unit), guide("62080000SC-XK-0104", "y", unit)] })).await.unwrap();
+    assert_eq!(errs, vec![("input.id".into(), "INVALID_STATE".into())]);
+    let errs = s.user_errors(Some(&pl.admin), "splitMatter", SPLIT, json!({ "id": pl.matters[1], "parts": [guide("62080000SC-XK-0105", "x", unit)] })).await.unwrap();
+    assert_eq!(errs, vec![("input.parts".into(), "TOO_FEW".into())]);
+
+    let p = s.mutate(&pl.admin, "mergeMatters", MERGE, json!({ "sources": parts, "result": guide("62080000SC-XK-0200", "许可（合并）", unit) })).await;
+    let merged = p["matter"]["id"].as_str().unwrap().to_owned();
+    for part in &parts {
+        let d = s.gql(Some(&pl.admin), MATTER, json!({ "id": part })).await;
+        assert_eq!(d["node"]["status"], "SUPERSEDED");
+        assert_eq!(d["node"]["versions"][1]["related"][0]["code"], "62080000SC-XK-0200");
+    }
+    let d = s.gql(Some(&pl.admin), MATTER, json!({ "id": merged })).await;
+    assert_eq!(d["node"]["versions"][0]["operation"], "MERGE");
+    assert_eq!(d["node"]["versions"][0]["related"].as_array().unwrap().len(), 2);
+
+    // a merge with a code already taken writes nothing: the sources stay superseded-free.
+    let before = s.gql(Some(&pl.admin), MATTER, json!({ "id": pl.matters[1] })).await;
+    let errs = s.user_errors(Some(&pl.admin), "mergeMatters", MERGE, json!({ "sources": [pl.matters[1], pl.matters[2]], "result": guide("62080000SC-XK-0200", "重复", unit) })).await.unwrap();
+    assert_eq!(errs, vec![("input.result.code".into(), "DUPLICATE".into())]);
+    let after = s.gql(Some(&pl.admin), MATTER, json!({ "id": pl.matters[1] })).await;
+    assert_eq!(before, after);
+    w.s.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn search_by_name_code_unit_zone_and_mode() {
+    let w = World::new().await;
+    let (s, pl) = (&w.s, &w.pl);
+    let q = "query($c: String, $f: MatterFilterInput) { matters(centre: $c, filter: $f, first: 50) { edges { node { code ownerUnit { code } } } } }";
+    let check = |filter: serde_json::Value, expect: &'static [&'static str]| {
+        let s = &w.s;
+        async move {
+            let d = s.gql(None, q, json!({ "c": "pingliang", "f": filter })).await;
+            let got: Vec<String> = d["matters"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["code"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(got, expect, "filter {filter}");
+        }
+    };
+    check(json!({}), &["62080000SC-XK-0000", "62080000SC-XK-0001", "62080000SC-XK-0002"]).await;
+    check(json!({ "name": "许可 1" }), &["62080000SC-XK-0001"]).await;
+    check(json!({ "code": "62080000sc-xk-000" }), &["62080000SC-XK-0000", "62080000SC-XK-0001", "62080000SC-XK-0002"]).await;
+    check(json!({ "unit": pl.units[1] }), &["62080000SC-XK-0001"]).await;
+    check(json!({ "zone": w.zone }), &["62080000SC-XK-0000"]).await;
+    check(json!({ "mode": "IMMEDIATE" }), &[]).await;
+    check(json!({ "mode": "ONLINE", "name": "%" }), &[]).await;
+    // the public never sees the suspended matter, even when asking for it.
+    check(json!({ "status": "SUSPENDED" }), &[]).await;
+    let d = s.gql(Some(&pl.admin), q, json!({ "c": "pingliang", "f": { "status": "SUSPENDED" } })).await;
+    assert_eq!(d["matters"]["edges"][0]["node"]["code"], "62080000SC-XK-0009");
+
+    // cursor pagination walks the whole list once.
+    let page = "query($after: String) { matters(centre: \"pingliang\", first: 2, after: $after) { edges { cursor node { code } } pageInfo { hasNextPage endCursor } } }";
+    let d1 = s.gql(None, page, json!({})).await;
+    assert_eq!(d1["matters"]["pageInfo"]["hasNextPage"], true);
+    let d2 = s.gql(None, page, json!({ "after": d1["matters"]["pageInfo"]["endCursor"] })).await;
+    assert_eq!(d2["matters"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(d2["matters"]["edges"][0]["node"]["code"], "62080000SC-XK-0002");
+    let _ = ADD_MATTER;
+    w.s.cleanup().await.unwrap();
+}
