@@ -468,7 +468,8 @@ impl Mutation {
     /// Creates a child centre of the caller's centre.
     async fn create_centre(&self, ctx: &Context<'_>, input: CreateCentreInput) -> Result<CentrePayload> {
         let (od, caller) = parts(ctx);
-        let r = od.create_centre(Some(caller), &input.code, &input.name, input.level.into(), input.region.as_deref()).await;
+        let r =
+            od.create_centre(Some(caller), &input.code, &input.name, input.level.into(), input.region.as_deref()).await;
         Ok(CentrePayload::of(finish(r, CentreObj)?))
     }
 
@@ -509,7 +510,8 @@ impl Mutation {
         let mut ids = Ids(Vec::new());
         let (_, hall) = ids.one(Kind::Hall, "hall", &input.hall);
         let (_, zone) = ids.one(Kind::Zone, "zone", &input.zone);
-        let matters: Vec<_> = ids.many(Kind::Matter, "matters", &input.matters).into_iter().map(|(c, m)| (c, MatterId(m))).collect();
+        let matters: Vec<_> =
+            ids.many(Kind::Matter, "matters", &input.matters).into_iter().map(|(c, m)| (c, MatterId(m))).collect();
         if !ids.0.is_empty() {
             return Ok(WindowPayload::errors(ids.0));
         }
@@ -607,7 +609,11 @@ impl Mutation {
             None => None,
             Some(Ok(v)) => Some(v),
             Some(Err(_)) => {
-                return Ok(MatterPayload::errors(vec![UserError::new("expectedVersion", "OUT_OF_RANGE", "not a version")]));
+                return Ok(MatterPayload::errors(vec![UserError::new(
+                    "expectedVersion",
+                    "OUT_OF_RANGE",
+                    "not a version",
+                )]));
             }
         };
         let r = od.change_matter(caller, MatterId(id), expected, patch, &input.note).await;
@@ -634,7 +640,8 @@ impl Mutation {
     async fn merge_matters(&self, ctx: &Context<'_>, input: MergeMattersInput) -> Result<MatterPayload> {
         let (od, caller) = parts(ctx);
         let mut ids = Ids(Vec::new());
-        let sources: Vec<MatterId> = ids.many(Kind::Matter, "sources", &input.sources).into_iter().map(|m| MatterId(m.1)).collect();
+        let sources: Vec<MatterId> =
+            ids.many(Kind::Matter, "sources", &input.sources).into_iter().map(|m| MatterId(m.1)).collect();
         let draft = input.result.draft(&mut ids, "result");
         if !ids.0.is_empty() {
             return Ok(MatterPayload::errors(ids.0));
@@ -662,7 +669,8 @@ impl Mutation {
         let (od, caller) = parts(ctx);
         let mut ids = Ids(Vec::new());
         let (_, lead) = ids.one(Kind::Unit, "leadUnit", &input.lead_unit);
-        let matters: Vec<MatterId> = ids.many(Kind::Matter, "matters", &input.matters).into_iter().map(|m| MatterId(m.1)).collect();
+        let matters: Vec<MatterId> =
+            ids.many(Kind::Matter, "matters", &input.matters).into_iter().map(|m| MatterId(m.1)).collect();
         if !ids.0.is_empty() {
             return Ok(BundlePayload::errors(ids.0));
         }

@@ -217,7 +217,9 @@ impl MatterFilterInput {
     pub(crate) fn into_filter(self) -> async_graphql::Result<onedoor::MatterFilter> {
         let unit = match self.unit {
             None => None,
-            Some(u) => Some(UnitId(decode(Kind::Unit, &u).ok_or_else(|| coded("INVALID_ID", "`unit` is not a unit id"))?.1)),
+            Some(u) => {
+                Some(UnitId(decode(Kind::Unit, &u).ok_or_else(|| coded("INVALID_ID", "`unit` is not a unit id"))?.1))
+            }
         };
         let zone = match self.zone {
             None => None,

@@ -121,7 +121,9 @@ impl Query {
         let id = match (centre, caller.scope()) {
             (Some(code), _) => od.centre_id(&code).await.map_err(query_error)?,
             (None, Some(scope)) => Some(scope.centre),
-            (None, None) => return Err(coded("CENTRE_REQUIRED", "anonymous callers name the centre (`centre: \"code\"`)")),
+            (None, None) => {
+                return Err(coded("CENTRE_REQUIRED", "anonymous callers name the centre (`centre: \"code\"`)"));
+            }
         };
         match id {
             Some(id) => matters_of(ctx, id, first, after, filter).await,
@@ -136,14 +138,22 @@ async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
     };
     let (od, caller) = parts(ctx);
     let n = match kind {
-        Kind::Centre => od.centre(centre).await.map_err(query_error)?.filter(|c| c.id.0 == id).map(|c| Node::Centre(CentreObj(c))),
+        Kind::Centre => {
+            od.centre(centre).await.map_err(query_error)?.filter(|c| c.id.0 == id).map(|c| Node::Centre(CentreObj(c)))
+        }
         Kind::Hall => od.hall(centre, HallId(id)).await.map_err(query_error)?.map(|h| Node::Hall(HallObj(h))),
         Kind::Zone => od.zone(centre, ZoneId(id)).await.map_err(query_error)?.map(|z| Node::Zone(ZoneObj(z))),
         Kind::Window => od.window(centre, WindowId(id)).await.map_err(query_error)?.map(|w| Node::Window(WindowObj(w))),
         Kind::Unit => od.unit(centre, UnitId(id)).await.map_err(query_error)?.map(|u| Node::Unit(UnitObj(u))),
-        Kind::Staff => od.staff(caller, centre, StaffId(id)).await.map_err(query_error)?.map(|s| Node::Staff(StaffObj(s))),
-        Kind::Matter => od.matter(caller, centre, MatterId(id)).await.map_err(query_error)?.map(|m| Node::Matter(MatterObj(m))),
-        Kind::Bundle => od.bundle(caller, centre, BundleId(id)).await.map_err(query_error)?.map(|b| Node::Bundle(BundleObj(b))),
+        Kind::Staff => {
+            od.staff(caller, centre, StaffId(id)).await.map_err(query_error)?.map(|s| Node::Staff(StaffObj(s)))
+        }
+        Kind::Matter => {
+            od.matter(caller, centre, MatterId(id)).await.map_err(query_error)?.map(|m| Node::Matter(MatterObj(m)))
+        }
+        Kind::Bundle => {
+            od.bundle(caller, centre, BundleId(id)).await.map_err(query_error)?.map(|b| Node::Bundle(BundleObj(b)))
+        }
     };
     Ok(n)
 }
@@ -180,9 +190,14 @@ pub struct SubscriptionRoot;
 impl SubscriptionRoot {
     /// Changes to a centre's catalogue (by centre code), for kiosks and portals that cache
     /// service guides.
-    async fn catalogue_changed(&self, ctx: &Context<'_>, centre: String) -> Result<impl Stream<Item = CatalogueChange>> {
+    async fn catalogue_changed(
+        &self,
+        ctx: &Context<'_>,
+        centre: String,
+    ) -> Result<impl Stream<Item = CatalogueChange>> {
         let (od, caller) = parts(ctx);
-        let id = od.centre_id(&centre).await.map_err(query_error)?.ok_or_else(|| coded("NOT_FOUND", "no such centre"))?;
+        let id =
+            od.centre_id(&centre).await.map_err(query_error)?.ok_or_else(|| coded("NOT_FOUND", "no such centre"))?;
         let caller = caller.clone();
         let rx = od.subscribe();
         let stream = tokio_stream::wrappers::BroadcastStream::new(rx);

@@ -117,7 +117,12 @@ impl CentreObj {
     }
     /// The units stationed in the centre, by code.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
-    async fn units(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Connection<String, UnitObj>> {
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, UnitObj>> {
         let had = after.is_some();
         let p = page(ctx, first, after)?;
         let s = parts(ctx).0.units(self.0.id, &p).await.map_err(query_error)?;
@@ -137,7 +142,9 @@ impl CentreObj {
         let p = page(ctx, first, after)?;
         let unit = match unit {
             None => None,
-            Some(u) => Some(crate::ids::decode(Kind::Unit, &u).ok_or_else(|| coded("INVALID_ID", "`unit` is not a unit id"))?),
+            Some(u) => {
+                Some(crate::ids::decode(Kind::Unit, &u).ok_or_else(|| coded("INVALID_ID", "`unit` is not a unit id"))?)
+            }
         };
         if unit.is_some_and(|(c, _)| c != self.0.id) {
             return Ok(Connection::new(false, false));
@@ -160,7 +167,12 @@ impl CentreObj {
     }
     /// The centre's bundles ("one thing"), by code.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
-    async fn bundles(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Connection<String, BundleObj>> {
+    async fn bundles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, BundleObj>> {
         let had = after.is_some();
         let p = page(ctx, first, after)?;
         let (od, caller) = parts(ctx);
@@ -241,13 +253,12 @@ impl HallObj {
         let p = page(ctx, first, after)?;
         let zone = match zone {
             None => None,
-            Some(z) => Some(crate::ids::decode(Kind::Zone, &z).ok_or_else(|| coded("INVALID_ID", "`zone` is not a zone id"))?),
+            Some(z) => {
+                Some(crate::ids::decode(Kind::Zone, &z).ok_or_else(|| coded("INVALID_ID", "`zone` is not a zone id"))?)
+            }
         };
-        let s = parts(ctx)
-            .0
-            .windows(&self.0, zone.map(|z| onedoor::domain::ZoneId(z.1)), &p)
-            .await
-            .map_err(query_error)?;
+        let s =
+            parts(ctx).0.windows(&self.0, zone.map(|z| onedoor::domain::ZoneId(z.1)), &p).await.map_err(query_error)?;
         Ok(connection(had, s, |w| w.number.to_string(), WindowObj))
     }
 }
@@ -345,8 +356,14 @@ impl UnitObj {
     }
     /// The matters the unit owns, by code.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
-    async fn matters(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Connection<String, MatterObj>> {
-        let filter = MatterFilterInput { unit: Some(encode(Kind::Unit, self.0.centre, self.0.id.0)), ..Default::default() };
+    async fn matters(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, MatterObj>> {
+        let filter =
+            MatterFilterInput { unit: Some(encode(Kind::Unit, self.0.centre, self.0.id.0)), ..Default::default() };
         matters_of(ctx, self.0.centre, first, after, Some(filter)).await
     }
 }

@@ -50,7 +50,8 @@ pub async fn fresh_database() -> Result<String> {
             let admin = Database::connect(&url).await.with_context(|| format!("connecting to {url}"))?;
             admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
             admin.close().await?;
-            let base = url.rsplit_once('/').map(|(b, _)| b).context("ONEDOOR_TEST_DATABASE_URL has no database part")?;
+            let base =
+                url.rsplit_once('/').map(|(b, _)| b).context("ONEDOOR_TEST_DATABASE_URL has no database part")?;
             Ok(format!("{base}/{name}"))
         }
         _ => {
@@ -156,7 +157,13 @@ impl TestServer {
     }
 
     /// Runs a mutation that must fail with user errors; returns them as `(path, code)` pairs.
-    pub async fn user_errors(&self, token: Option<&str>, field: &str, query: &str, input: Value) -> Result<Vec<(String, String)>> {
+    pub async fn user_errors(
+        &self,
+        token: Option<&str>,
+        field: &str,
+        query: &str,
+        input: Value,
+    ) -> Result<Vec<(String, String)>> {
         let (status, body) = self.post(token, query, json!({ "input": input })).await?;
         if status != 200 || body.get("errors").is_some() {
             bail!("expected user errors from {field}, got {status}: {body:#}");

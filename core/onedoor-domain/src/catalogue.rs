@@ -6,8 +6,8 @@
 
 use crate::error::{DomainError, ErrorCode, Violations};
 use crate::id::{BundleId, CentreId, MatterId, StaffId, UnitId};
-use crate::organisation::{string_enum, Level};
-use crate::values::{parse_text, Code, Fen, MatterCode, Name, TimeLimits, WorkingDays};
+use crate::organisation::{Level, string_enum};
+use crate::values::{Code, Fen, MatterCode, Name, TimeLimits, WorkingDays, parse_text};
 use chrono::{DateTime, Utc};
 
 string_enum! {
@@ -362,7 +362,11 @@ impl GuideDraft {
             v.push(DomainError::new("maxVisits", ErrorCode::OutOfRange, "a one-visit matter needs at most 1 visit"));
         }
         if self.modes.contains(&HandlingMode::Online) && !self.online {
-            v.push(DomainError::new("online", ErrorCode::InvalidState, "an online-handled matter must be available online"));
+            v.push(DomainError::new(
+                "online",
+                ErrorCode::InvalidState,
+                "an online-handled matter must be available online",
+            ));
         }
         if self.max_visits == 0 && !self.online {
             v.push(DomainError::new("maxVisits", ErrorCode::OutOfRange, "only an online matter can need no visit"));
@@ -575,7 +579,11 @@ impl BundleDraft {
             }
         }
         if !self.matters.iter().any(|(_, owner, _)| *owner == self.lead_unit) {
-            v.push(DomainError::new("leadUnit", ErrorCode::InvalidReference, "the lead unit must own one of the bundle's matters"));
+            v.push(DomainError::new(
+                "leadUnit",
+                ErrorCode::InvalidReference,
+                "the lead unit must own one of the bundle's matters",
+            ));
         }
         v.finish(|| {
             Some(Bundle {

@@ -120,9 +120,7 @@ impl Violations {
     pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Vec<DomainError>> {
         if self.0.is_empty() {
             // Every `take` succeeded, so the builder has all its parts.
-            value().ok_or_else(|| {
-                vec![DomainError::new("", ErrorCode::Required, "the input is incomplete")]
-            })
+            value().ok_or_else(|| vec![DomainError::new("", ErrorCode::Required, "the input is incomplete")])
         } else {
             Err(self.0)
         }

@@ -3,7 +3,7 @@
 use crate::error::{DomainError, ErrorCode, Violations};
 use crate::id::{CentreId, HallId, StaffId, UnitId, WindowId, ZoneId};
 use crate::scope::Roles;
-use crate::values::{parse_text, Code, Name};
+use crate::values::{Code, Name, parse_text};
 
 macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
@@ -119,7 +119,14 @@ impl CentreDraft {
             (None, None) => code.clone(),
         };
         v.finish(|| {
-            Some(Centre { id, code: code?, name: name?, level: self.level, parent: self.parent.map(|p| p.0), region: region? })
+            Some(Centre {
+                id,
+                code: code?,
+                name: name?,
+                level: self.level,
+                parent: self.parent.map(|p| p.0),
+                region: region?,
+            })
         })
     }
 }
@@ -239,9 +246,15 @@ mod tests {
 
     #[test]
     fn centre_levels_and_regions() {
-        let city = CentreDraft { code: "pingliang".into(), name: "平凉市".into(), level: Level::City, parent: None, region: None }
-            .parse(CentreId(Uuid::nil()))
-            .expect("city");
+        let city = CentreDraft {
+            code: "pingliang".into(),
+            name: "平凉市".into(),
+            level: Level::City,
+            parent: None,
+            region: None,
+        }
+        .parse(CentreId(Uuid::nil()))
+        .expect("city");
         assert_eq!(city.region.as_str(), "pingliang");
         let district = CentreDraft {
             code: "kongtong".into(),

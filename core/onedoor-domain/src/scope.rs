@@ -26,7 +26,8 @@ pub enum Role {
 
 impl Role {
     /// Every role, in a stable order.
-    pub const ALL: [Role; 6] = [Role::Admin, Role::WindowClerk, Role::Approver, Role::UnitLead, Role::Guide, Role::Supervisor];
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::WindowClerk, Role::Approver, Role::UnitLead, Role::Guide, Role::Supervisor];
 
     /// The stable name used in tokens and the API (`SCREAMING_SNAKE_CASE`).
     pub fn as_str(self) -> &'static str {
@@ -87,7 +88,9 @@ impl Roles {
 
     /// Parses role names; returns the first name that is not a role as the error.
     pub fn parse<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Roles, String> {
-        names.into_iter().try_fold(Roles::NONE, |acc, n| Role::parse(n).map(|r| acc.with(r)).ok_or_else(|| n.to_owned()))
+        names
+            .into_iter()
+            .try_fold(Roles::NONE, |acc, n| Role::parse(n).map(|r| acc.with(r)).ok_or_else(|| n.to_owned()))
     }
 }
 

@@ -59,7 +59,11 @@ impl Code {
             return Err(DomainError::new("", ErrorCode::Required, "a code is required"));
         }
         if s.len() > Self::MAX {
-            return Err(DomainError::new("", ErrorCode::TooLong, format!("a code has at most {} characters", Self::MAX)));
+            return Err(DomainError::new(
+                "",
+                ErrorCode::TooLong,
+                format!("a code has at most {} characters", Self::MAX),
+            ));
         }
         if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
             return Err(DomainError::new(
@@ -118,7 +122,11 @@ impl Name {
             return Err(DomainError::new("", ErrorCode::Required, "a name is required"));
         }
         if s.chars().count() > Self::MAX {
-            return Err(DomainError::new("", ErrorCode::TooLong, format!("a name has at most {} characters", Self::MAX)));
+            return Err(DomainError::new(
+                "",
+                ErrorCode::TooLong,
+                format!("a name has at most {} characters", Self::MAX),
+            ));
         }
         Ok(Name(s.to_owned()))
     }
@@ -222,7 +230,11 @@ impl Fen {
     /// Parses an amount in fen.
     pub fn parse(fen: i64) -> Result<Fen, DomainError> {
         if !(0..=1_000_000_000_000).contains(&fen) {
-            return Err(DomainError::new("", ErrorCode::OutOfRange, format!("{fen} is not an amount between 0 and 10 billion yuan in fen")));
+            return Err(DomainError::new(
+                "",
+                ErrorCode::OutOfRange,
+                format!("{fen} is not an amount between 0 and 10 billion yuan in fen"),
+            ));
         }
         Ok(Fen(fen))
     }

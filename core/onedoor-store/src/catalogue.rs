@@ -98,6 +98,17 @@ fn guide_columns(am: &mut matter::ActiveModel, g: &Guide) -> Result<()> {
     Ok(())
 }
 
+/// Who made a catalogue change, why and when: recorded in every version row it writes.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// Who (none for imports).
+    pub actor: Option<StaffId>,
+    /// Why, in the operator's words.
+    pub note: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
 /// What a version row records besides the matter itself.
 struct VersionMeta<'a> {
     operation: CatalogueOperation,
@@ -163,10 +174,8 @@ async fn transition<C: ConnectionTrait>(
     meta: &VersionMeta<'_>,
     field: &str,
 ) -> Result<Matter> {
-    let row = matter::Entity::find_by_id((own(scope), id.0))
-        .one(c)
-        .await?
-        .ok_or(StoreError::NotFound { what: "matter" })?;
+    let row =
+        matter::Entity::find_by_id((own(scope), id.0)).one(c).await?.ok_or(StoreError::NotFound { what: "matter" })?;
     let current = to_matter(row.clone())?;
     if expected.is_some_and(|v| v != current.version) {
         return Err(StoreError::Conflict { what: "matter" });
@@ -206,9 +215,15 @@ async fn transition<C: ConnectionTrait>(
 
 impl Store {
     /// Adds a matter to the caller's centre (version 1, operation ADD).
-    pub async fn add_matter(&self, scope: &Scope, m: &Matter, actor: Option<StaffId>, note: &str) -> Result<()> {
-        let m = Matter { centre: scope.centre, ..m.clone() };
-        let meta = VersionMeta { operation: CatalogueOperation::Add, related: &[], actor, note, at: m.updated_at };
+    pub async fn add_matter(&self, scope: &Scope, m: &Matter, by: &Provenance) -> Result<()> {
+        let m = Matter { centre: scope.centre, updated_at: by.at, ..m.clone() };
+        let meta = VersionMeta {
+            operation: CatalogueOperation::Add,
+            related: &[],
+            actor: by.actor,
+            note: &by.note,
+            at: by.at,
+        };
         let tx = self.db.begin().await?;
         insert_matter(&tx, &m, &meta, "ownerUnit").await?;
         tx.commit().await?;
@@ -218,7 +233,6 @@ impl Store {
     /// Applies a single-matter operation (change, suspend, resume, cancel) to a matter of the
     /// caller's centre. `guide` is the new guide for a change. With `expected`, fails with
     /// `Conflict` unless the matter is still at that version.
-    #[allow(clippy::too_many_arguments)]
     pub async fn apply_to_matter(
         &self,
         scope: &Scope,
@@ -226,11 +240,9 @@ impl Store {
         op: CatalogueOperation,
         expected: Option<u32>,
         guide: Option<Guide>,
-        actor: Option<StaffId>,
-        note: &str,
-        at: DateTime<Utc>,
+        by: &Provenance,
     ) -> Result<Matter> {
-        let meta = VersionMeta { operation: op, related: &[], actor, note, at };
+        let meta = VersionMeta { operation: op, related: &[], actor: by.actor, note: &by.note, at: by.at };
         let tx = self.db.begin().await?;
         let m = transition(&tx, scope, id, expected, guide, &meta, "id").await?;
         tx.commit().await?;
@@ -245,10 +257,9 @@ impl Store {
         source: MatterId,
         expected: Option<u32>,
         parts: &[SplitPart],
-        actor: Option<StaffId>,
-        note: &str,
-        at: DateTime<Utc>,
+        by: &Provenance,
     ) -> Result<Vec<Matter>> {
+        let (actor, note, at) = (by.actor, by.note.as_str(), by.at);
         let part_ids: Vec<MatterId> = parts.iter().map(|p| p.id).collect();
         let tx = self.db.begin().await?;
         let src_meta = VersionMeta { operation: CatalogueOperation::Split, related: &part_ids, actor, note, at };
@@ -278,16 +289,16 @@ impl Store {
         scope: &Scope,
         sources: &[MatterId],
         result: &Matter,
-        actor: Option<StaffId>,
-        note: &str,
+        by: &Provenance,
     ) -> Result<Matter> {
-        let at = result.updated_at;
+        let (actor, note, at) = (by.actor, by.note.as_str(), by.at);
         let tx = self.db.begin().await?;
         let src_meta = VersionMeta { operation: CatalogueOperation::Merge, related: &[result.id], actor, note, at };
         for (i, s) in sources.iter().enumerate() {
             transition(&tx, scope, *s, None, None, &src_meta, &format!("sources.{i}")).await?;
         }
-        let m = Matter { centre: scope.centre, version: 1, status: MatterStatus::Active, ..result.clone() };
+        let m =
+            Matter { centre: scope.centre, version: 1, status: MatterStatus::Active, updated_at: at, ..result.clone() };
         let meta = VersionMeta { operation: CatalogueOperation::Merge, related: sources, actor, note, at };
         insert_matter(&tx, &m, &meta, "result.ownerUnit").await?;
         tx.commit().await?;
@@ -313,7 +324,13 @@ impl Store {
 
     /// Searches a centre's matters, by code. Callers who may not read the centre see only
     /// active matters, whatever the filter says.
-    pub async fn matters(&self, caller: &Caller, centre: CentreId, f: &MatterFilter, page: &Page) -> Result<Slice<Matter>> {
+    pub async fn matters(
+        &self,
+        caller: &Caller,
+        centre: CentreId,
+        f: &MatterFilter,
+        page: &Page,
+    ) -> Result<Slice<Matter>> {
         let mut q = matter::Entity::find().filter(matter::Column::CentreId.eq(centre.0));
         let status = match (private(caller, centre), f.status) {
             (true, s) => s,
@@ -413,7 +430,11 @@ impl Store {
     pub async fn create_bundle(&self, scope: &Scope, b: &Bundle) -> Result<()> {
         let tx = self.db.begin().await?;
         if unit::Entity::find_by_id((own(scope), b.lead_unit.0)).one(&tx).await?.is_none() {
-            return Err(StoreError::Rule(DomainError::new("leadUnit", ErrorCode::InvalidReference, "no such unit in this centre")));
+            return Err(StoreError::Rule(DomainError::new(
+                "leadUnit",
+                ErrorCode::InvalidReference,
+                "no such unit in this centre",
+            )));
         }
         bundle::ActiveModel {
             centre_id: Set(own(scope)),
@@ -444,7 +465,11 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound { what: "bundle" })?;
         if row.status == BundleStatus::Cancelled.as_str() {
-            return Err(StoreError::Rule(DomainError::new("id", ErrorCode::InvalidState, "the bundle is already cancelled")));
+            return Err(StoreError::Rule(DomainError::new(
+                "id",
+                ErrorCode::InvalidState,
+                "the bundle is already cancelled",
+            )));
         }
         let mut am = row.into_active_model();
         am.status = Set(BundleStatus::Cancelled.as_str().to_owned());

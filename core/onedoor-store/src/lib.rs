@@ -14,7 +14,7 @@ pub mod entity;
 mod migration;
 mod organisation;
 
-pub use catalogue::{MatterFilter, SplitPart};
+pub use catalogue::{MatterFilter, Provenance, SplitPart};
 pub use migration::Migrator;
 
 use onedoor_domain::{Caller, CentreId, Scope};

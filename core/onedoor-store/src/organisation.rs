@@ -32,7 +32,13 @@ fn to_centre(m: centre::Model) -> Result<Centre> {
 }
 
 fn to_hall(m: hall::Model) -> Result<Hall> {
-    Ok(Hall { id: HallId(m.id), centre: CentreId(m.centre_id), code: code(&m.code)?, name: name(&m.name)?, address: m.address })
+    Ok(Hall {
+        id: HallId(m.id),
+        centre: CentreId(m.centre_id),
+        code: code(&m.code)?,
+        name: name(&m.name)?,
+        address: m.address,
+    })
 }
 
 fn to_zone(m: zone::Model) -> Result<Zone> {
@@ -122,7 +128,13 @@ impl Store {
 
     /// Every centre, ordered by code (public).
     pub async fn centres(&self) -> Result<Vec<Centre>> {
-        centre::Entity::find().order_by_asc(centre::Column::Code).all(&self.db).await?.into_iter().map(to_centre).collect()
+        centre::Entity::find()
+            .order_by_asc(centre::Column::Code)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(to_centre)
+            .collect()
     }
 
     /// A centre by id (public).
@@ -333,7 +345,11 @@ impl Store {
     async fn check_zone_in_hall(&self, scope: &Scope, z: ZoneId, hall: HallId) -> Result<()> {
         match zone::Entity::find_by_id((own(scope), z.0)).one(&self.db).await? {
             Some(zone) if zone.hall_id == hall.0 => Ok(()),
-            _ => Err(StoreError::Rule(DomainError::new("zone", ErrorCode::InvalidReference, "no such zone in this hall"))),
+            _ => Err(StoreError::Rule(DomainError::new(
+                "zone",
+                ErrorCode::InvalidReference,
+                "no such zone in this hall",
+            ))),
         }
     }
 
@@ -432,9 +448,17 @@ impl Store {
     }
 
     /// Changes a unit of the caller's centre.
-    pub async fn update_unit(&self, scope: &Scope, id: UnitId, name: Option<&Name>, kind: Option<UnitKind>) -> Result<Unit> {
-        let current =
-            unit::Entity::find_by_id((own(scope), id.0)).one(&self.db).await?.ok_or(StoreError::NotFound { what: "unit" })?;
+    pub async fn update_unit(
+        &self,
+        scope: &Scope,
+        id: UnitId,
+        name: Option<&Name>,
+        kind: Option<UnitKind>,
+    ) -> Result<Unit> {
+        let current = unit::Entity::find_by_id((own(scope), id.0))
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound { what: "unit" })?;
         let mut am = current.into_active_model();
         if let Some(n) = name {
             am.name = Set(n.to_string());
@@ -494,7 +518,11 @@ impl Store {
     pub async fn check_own_unit(&self, scope: &Scope, u: UnitId) -> Result<()> {
         match self.unit(scope.centre, u).await? {
             Some(_) => Ok(()),
-            None => Err(StoreError::Rule(DomainError::new("unit", ErrorCode::InvalidReference, "no such unit in this centre"))),
+            None => Err(StoreError::Rule(DomainError::new(
+                "unit",
+                ErrorCode::InvalidReference,
+                "no such unit in this centre",
+            ))),
         }
     }
 
@@ -508,8 +536,10 @@ impl Store {
         roles: Option<Roles>,
         active: Option<bool>,
     ) -> Result<Staff> {
-        let current =
-            staff::Entity::find_by_id((own(scope), id.0)).one(&self.db).await?.ok_or(StoreError::NotFound { what: "staff" })?;
+        let current = staff::Entity::find_by_id((own(scope), id.0))
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound { what: "staff" })?;
         if let Some(Some(u)) = unit {
             self.check_own_unit(scope, u).await?;
         }
@@ -544,7 +574,13 @@ impl Store {
     }
 
     /// The staff of a centre, by code, if the caller may read it (else an empty page).
-    pub async fn staff_list(&self, caller: &Caller, centre: CentreId, unit: Option<UnitId>, page: &Page) -> Result<Slice<Staff>> {
+    pub async fn staff_list(
+        &self,
+        caller: &Caller,
+        centre: CentreId,
+        unit: Option<UnitId>,
+        page: &Page,
+    ) -> Result<Slice<Staff>> {
         if !private(caller, centre) {
             return Ok(Slice { items: Vec::new(), has_next: false });
         }
@@ -562,5 +598,3 @@ pub(crate) fn slice<M, T>(rows: Vec<M>, page: &Page, f: impl Fn(M) -> Result<T>)
     let s = Slice::from_overfetch(rows, page.limit);
     Ok(Slice { items: s.items.into_iter().map(f).collect::<Result<Vec<_>>>()?, has_next: s.has_next })
 }
-
-

@@ -10,7 +10,7 @@ use onedoor_domain::error::{DomainError, Violations};
 use onedoor_domain::organisation::Level;
 use onedoor_domain::values::parse_text;
 use onedoor_domain::{BundleId, Caller, CentreId, MatterId, Role, UnitId};
-use onedoor_store::{MatterFilter, Page, Slice, SplitPart};
+use onedoor_store::{MatterFilter, Page, Provenance, Slice, SplitPart};
 
 /// A change to a guide: `None` keeps the current value. The patched guide is validated as a
 /// whole, so a change cannot leave a guide that breaks a rule (e.g. promised > statutory).
@@ -92,8 +92,10 @@ pub struct CatalogueEvent {
     pub operation: CatalogueOperation,
 }
 
-fn note(s: &str) -> Result<String> {
-    parse_text(s, 2000, false).map_err(|e| Error::Invalid(vec![e.under("note")]))
+/// Who is changing the catalogue, with their (validated) note, now.
+fn provenance(scope: &onedoor_domain::Scope, note: &str) -> Result<Provenance> {
+    let note = parse_text(note, 2000, false).map_err(|e| Error::Invalid(vec![e.under("note")]))?;
+    Ok(Provenance { actor: Some(scope.staff), note, at: Utc::now() })
 }
 
 impl Onedoor {
@@ -104,7 +106,7 @@ impl Onedoor {
     /// Adds a matter to the admin's centre.
     pub async fn add_matter(&self, caller: &Caller, draft: GuideDraft, why: &str) -> Result<Matter> {
         let scope = require(caller, Role::Admin)?;
-        let why = note(why)?;
+        let by = provenance(scope, why)?;
         let guide = draft.parse()?;
         let m = Matter {
             id: MatterId(new_id()),
@@ -112,9 +114,9 @@ impl Onedoor {
             version: 1,
             status: MatterStatus::Active,
             guide,
-            updated_at: Utc::now(),
+            updated_at: by.at,
         };
-        self.store.add_matter(scope, &m, Some(scope.staff), &why).await.map_err(|e| Error::from_store(e, "code"))?;
+        self.store.add_matter(scope, &m, &by).await.map_err(|e| Error::from_store(e, "code"))?;
         self.announce(&m, CatalogueOperation::Add);
         Ok(m)
     }
@@ -130,18 +132,22 @@ impl Onedoor {
         why: &str,
     ) -> Result<Matter> {
         let scope = require(caller, Role::Admin)?;
-        let why = note(why)?;
+        let by = provenance(scope, why)?;
         if patch.is_empty() {
-            return Err(DomainError::new("guide", onedoor_domain::ErrorCode::Required, "the change changes nothing").into());
+            return Err(
+                DomainError::new("guide", onedoor_domain::ErrorCode::Required, "the change changes nothing").into()
+            );
         }
-        let current = self.store.matter(caller, scope.centre, id).await?.ok_or_else(|| Error::not_found("id", "matter"))?;
-        let guide = patch.apply(current.guide.to_draft()).parse().map_err(|es| {
-            Error::Invalid(es.into_iter().map(|e| e.under("guide")).collect())
-        })?;
+        let current =
+            self.store.matter(caller, scope.centre, id).await?.ok_or_else(|| Error::not_found("id", "matter"))?;
+        let guide = patch
+            .apply(current.guide.to_draft())
+            .parse()
+            .map_err(|es| Error::Invalid(es.into_iter().map(|e| e.under("guide")).collect()))?;
         let expected = expected_version.or(Some(current.version));
         let m = self
             .store
-            .apply_to_matter(scope, id, CatalogueOperation::Change, expected, Some(guide), Some(scope.staff), &why, Utc::now())
+            .apply_to_matter(scope, id, CatalogueOperation::Change, expected, Some(guide), &by)
             .await
             .map_err(|e| Error::from_store(e, "guide.code"))?;
         self.announce(&m, CatalogueOperation::Change);
@@ -157,9 +163,12 @@ impl Onedoor {
         why: &str,
     ) -> Result<Matter> {
         let scope = require(caller, Role::Admin)?;
-        let why = note(why)?;
-        debug_assert!(matches!(op, CatalogueOperation::Suspend | CatalogueOperation::Resume | CatalogueOperation::Cancel));
-        let m = self.store.apply_to_matter(scope, id, op, None, None, Some(scope.staff), &why, Utc::now()).await?;
+        let by = provenance(scope, why)?;
+        debug_assert!(matches!(
+            op,
+            CatalogueOperation::Suspend | CatalogueOperation::Resume | CatalogueOperation::Cancel
+        ));
+        let m = self.store.apply_to_matter(scope, id, op, None, None, &by).await?;
         self.announce(&m, op);
         Ok(m)
     }
@@ -174,7 +183,7 @@ impl Onedoor {
         why: &str,
     ) -> Result<Vec<Matter>> {
         let scope = require(caller, Role::Admin)?;
-        let why = note(why)?;
+        let by = provenance(scope, why)?;
         let mut v = Violations::new();
         v.take("", check_split_parts(parts.len()));
         let mut guides = Vec::new();
@@ -185,13 +194,19 @@ impl Onedoor {
             }
         }
         v.finish(|| Some(()))?;
-        let parts: Vec<SplitPart> = guides.into_iter().map(|guide| SplitPart { id: MatterId(new_id()), guide }).collect();
+        let parts: Vec<SplitPart> =
+            guides.into_iter().map(|guide| SplitPart { id: MatterId(new_id()), guide }).collect();
         let out = self
             .store
-            .split_matter(scope, id, expected_version, &parts, Some(scope.staff), &why, Utc::now())
+            .split_matter(scope, id, expected_version, &parts, &by)
             .await
             .map_err(|e| Error::from_store(e, "parts"))?;
-        self.publish(CatalogueEvent { centre: scope.centre, matter: id, version: 0, operation: CatalogueOperation::Split });
+        self.publish(CatalogueEvent {
+            centre: scope.centre,
+            matter: id,
+            version: 0,
+            operation: CatalogueOperation::Split,
+        });
         for m in &out {
             self.announce(m, CatalogueOperation::Split);
         }
@@ -207,7 +222,7 @@ impl Onedoor {
         why: &str,
     ) -> Result<Matter> {
         let scope = require(caller, Role::Admin)?;
-        let why = note(why)?;
+        let by = provenance(scope, why)?;
         let mut v = Violations::new();
         v.take("", check_merge_sources(sources));
         let guide = match result.parse() {
@@ -224,13 +239,10 @@ impl Onedoor {
             version: 1,
             status: MatterStatus::Active,
             guide,
-            updated_at: Utc::now(),
+            updated_at: by.at,
         };
-        let m = self
-            .store
-            .merge_matters(scope, sources, &m, Some(scope.staff), &why)
-            .await
-            .map_err(|e| Error::from_store(e, "result.code"))?;
+        let m =
+            self.store.merge_matters(scope, sources, &m, &by).await.map_err(|e| Error::from_store(e, "result.code"))?;
         self.announce(&m, CatalogueOperation::Merge);
         Ok(m)
     }
@@ -246,7 +258,13 @@ impl Onedoor {
     }
 
     /// Searches a centre's catalogue.
-    pub async fn matters(&self, caller: &Caller, centre: CentreId, f: &MatterFilter, page: &Page) -> Result<Slice<Matter>> {
+    pub async fn matters(
+        &self,
+        caller: &Caller,
+        centre: CentreId,
+        f: &MatterFilter,
+        page: &Page,
+    ) -> Result<Slice<Matter>> {
         Ok(self.store.matters(caller, centre, f, page).await?)
     }
 

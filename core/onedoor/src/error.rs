@@ -81,7 +81,9 @@ impl Error {
         match e {
             // The caller names the unique field of what it writes; a window's number is the one
             // second unique field, told apart by the store.
-            StoreError::Duplicate { what } => Error::Duplicate { field: if what == "number" { what } else { field.to_owned() } },
+            StoreError::Duplicate { what } => {
+                Error::Duplicate { field: if what == "number" { what } else { field.to_owned() } }
+            }
             StoreError::NotFound { what } => Error::not_found(field, what),
             StoreError::Conflict { what } => Error::Conflict(what.to_owned()),
             StoreError::Rule(e) => Error::Invalid(vec![e]),

@@ -62,8 +62,9 @@ impl Onedoor {
             }
             None => None,
         };
-        let centre = CentreDraft { code: code.into(), name: name.into(), level, parent, region: region.map(Into::into) }
-            .parse(onedoor_domain::CentreId(new_id()))?;
+        let centre =
+            CentreDraft { code: code.into(), name: name.into(), level, parent, region: region.map(Into::into) }
+                .parse(onedoor_domain::CentreId(new_id()))?;
         self.store.create_centre(scope, &centre).await.map_err(|e| Error::from_store(e, "code"))?;
         self.forget_directory();
         Ok(centre)
@@ -99,9 +100,11 @@ impl Onedoor {
         let scope = require(caller, Role::Admin)?;
         let h = self.store.hall(scope.centre, hall).await?.ok_or_else(|| Error::not_found("hall", "hall"))?;
         self.store.add_hall_member(scope, hall, member).await.map_err(|e| match e {
-            onedoor_store::StoreError::Duplicate { .. } => {
-                Error::Invalid(vec![DomainError::new("centre", ErrorCode::Duplicate, "the centre already shares this hall")])
-            }
+            onedoor_store::StoreError::Duplicate { .. } => Error::Invalid(vec![DomainError::new(
+                "centre",
+                ErrorCode::Duplicate,
+                "the centre already shares this hall",
+            )]),
             e => Error::from_store(e, "centre"),
         })?;
         Ok(h)
@@ -166,7 +169,10 @@ impl Onedoor {
             )
         })?;
         let window = Window { id: WindowId(new_id()), centre: scope.centre, hall, zone, number, name };
-        self.store.create_window(scope, &window, matters).await.map_err(|e| Error::from_store_on(e, "hall", "number"))?;
+        self.store
+            .create_window(scope, &window, matters)
+            .await
+            .map_err(|e| Error::from_store_on(e, "hall", "number"))?;
         Ok(window)
     }
 
@@ -204,7 +210,13 @@ impl Onedoor {
     }
 
     /// Changes a unit of the admin's centre.
-    pub async fn update_unit(&self, caller: &Caller, id: UnitId, name: Option<&str>, kind: Option<UnitKind>) -> Result<Unit> {
+    pub async fn update_unit(
+        &self,
+        caller: &Caller,
+        id: UnitId,
+        name: Option<&str>,
+        kind: Option<UnitKind>,
+    ) -> Result<Unit> {
         let scope = require(caller, Role::Admin)?;
         let mut v = Violations::new();
         let name = name_opt(&mut v, "name", name);
@@ -252,7 +264,9 @@ impl Onedoor {
         let scope = require(caller, Role::Admin)?;
         let (code, name) = parse_code_and_name(code, name)?;
         if roles.is_empty() {
-            return Err(DomainError::new("roles", ErrorCode::TooFew, "a member of staff holds at least one role").into());
+            return Err(
+                DomainError::new("roles", ErrorCode::TooFew, "a member of staff holds at least one role").into()
+            );
         }
         let staff = Staff { id, centre: scope.centre, unit, code, name, roles, active: true };
         self.store.create_staff(scope, &staff).await.map_err(|e| Error::from_store(e, "code"))?;

@@ -9,15 +9,17 @@ use std::process::Command;
 async fn graphql_over_http_audit_has_no_must_failure() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("audit");
     if !dir.join("node_modules/graphql-http").exists() {
-        let st = Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--silent"]).current_dir(&dir).status().unwrap();
+        let st =
+            Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--silent"]).current_dir(&dir).status().unwrap();
         assert!(st.success(), "npm ci failed in tests/audit");
     }
     let s = TestServer::start().await.unwrap();
     let url = s.url.clone();
-    let out = tokio::task::spawn_blocking(move || Command::new("node").arg("audit.mjs").arg(&url).current_dir(&dir).output())
-        .await
-        .unwrap()
-        .unwrap();
+    let out =
+        tokio::task::spawn_blocking(move || Command::new("node").arg("audit.mjs").arg(&url).current_dir(&dir).output())
+            .await
+            .unwrap()
+            .unwrap();
     assert!(out.status.success(), "audit failed to run: {}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<serde_json::Value> =
         String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();

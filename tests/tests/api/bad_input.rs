@@ -40,13 +40,44 @@ async fn a_guide_with_many_problems_reports_them_all_and_writes_nothing() {
 async fn user_errors_for_each_kind_of_bad_input() {
     let w = World::new().await;
     let s = &w.s;
-    let cases: Vec<(&str, &str, Value, &[(&str, &str)])> = vec![
-        ("createUnit", CREATE_UNIT, json!({ "code": "u0", "name": "重复", "kind": "CITY_DEPARTMENT" }), &[("input.code", "DUPLICATE")]),
-        ("createUnit", CREATE_UNIT, json!({ "code": "a b", "name": " ", "kind": "CITY_DEPARTMENT" }), &[("input.code", "INVALID_CODE"), ("input.name", "REQUIRED")]),
-        ("addMatter", ADD_MATTER, json!({ "guide": guide("62080000SC-XK-0000", "重复代码", &w.pl.units[0]) }), &[("input.guide.code", "DUPLICATE")]),
-        ("addMatter", ADD_MATTER, json!({ "guide": guide("62080000SC-XK-0777", "别人的单位", &w.kt.units[0]) }), &[("input.guide.ownerUnit", "INVALID_REFERENCE")]),
-        ("addMatter", ADD_MATTER, json!({ "guide": guide("62080000SC-XK-0778", "坏 id", "bm90LWFuLWlk") }), &[("input.guide.ownerUnit", "INVALID_ID")]),
-        ("addMatter", ADD_MATTER, json!({ "guide": guide("62080000SC-XK-0779", "单位 id 给了事项", &w.pl.matters[0]) }), &[("input.guide.ownerUnit", "INVALID_ID")]),
+    type Case<'a> = (&'a str, &'a str, Value, &'a [(&'a str, &'a str)]);
+    let cases: Vec<Case> = vec![
+        (
+            "createUnit",
+            CREATE_UNIT,
+            json!({ "code": "u0", "name": "重复", "kind": "CITY_DEPARTMENT" }),
+            &[("input.code", "DUPLICATE")],
+        ),
+        (
+            "createUnit",
+            CREATE_UNIT,
+            json!({ "code": "a b", "name": " ", "kind": "CITY_DEPARTMENT" }),
+            &[("input.code", "INVALID_CODE"), ("input.name", "REQUIRED")],
+        ),
+        (
+            "addMatter",
+            ADD_MATTER,
+            json!({ "guide": guide("62080000SC-XK-0000", "重复代码", &w.pl.units[0]) }),
+            &[("input.guide.code", "DUPLICATE")],
+        ),
+        (
+            "addMatter",
+            ADD_MATTER,
+            json!({ "guide": guide("62080000SC-XK-0777", "别人的单位", &w.kt.units[0]) }),
+            &[("input.guide.ownerUnit", "INVALID_REFERENCE")],
+        ),
+        (
+            "addMatter",
+            ADD_MATTER,
+            json!({ "guide": guide("62080000SC-XK-0778", "坏 id", "bm90LWFuLWlk") }),
+            &[("input.guide.ownerUnit", "INVALID_ID")],
+        ),
+        (
+            "addMatter",
+            ADD_MATTER,
+            json!({ "guide": guide("62080000SC-XK-0779", "单位 id 给了事项", &w.pl.matters[0]) }),
+            &[("input.guide.ownerUnit", "INVALID_ID")],
+        ),
     ];
     for (field, q, input, expect) in cases {
         let errs = s.user_errors(Some(&w.pl.admin), field, q, input.clone()).await.unwrap();
@@ -58,14 +89,22 @@ async fn user_errors_for_each_kind_of_bad_input() {
 
 #[tokio::test]
 async fn malformed_requests_and_limits_get_graphql_errors() {
-    let s = TestServer::start_with(Limits { max_depth: 6, max_complexity: 500, max_page_size: 50, ..Limits::default() }).await.unwrap();
+    let s =
+        TestServer::start_with(Limits { max_depth: 6, max_complexity: 500, max_page_size: 50, ..Limits::default() })
+            .await
+            .unwrap();
     let cases: Vec<(&str, &str, u16, &str)> = vec![
         ("syntax", "{ centres { code ", 400, ""),
         ("unknown field", "{ nope }", 400, ""),
         ("depth", "{ centres { parent { parent { parent { parent { parent { code } } } } } } }", 400, ""),
         ("page cap", "{ matters(centre: \"x\", first: 51) { edges { cursor } } }", 200, "PAGE_TOO_LARGE"),
         ("negative page", "{ matters(centre: \"x\", first: -1) { edges { cursor } } }", 200, "INVALID_ARGUMENT"),
-        ("complexity", "{ centres { units(first: 50) { edges { node { matters(first: 50) { edges { node { code } } } } } } } }", 400, ""),
+        (
+            "complexity",
+            "{ centres { units(first: 50) { edges { node { matters(first: 50) { edges { node { code } } } } } } } }",
+            400,
+            "",
+        ),
         ("bad cursor", "{ matters(centre: \"x\", after: \"%%%\") { edges { cursor } } }", 200, "INVALID_CURSOR"),
         ("bad id", "{ node(id: \"nonsense\") { id } }", 200, "INVALID_ID"),
         ("anonymous without centre", "{ matters { edges { cursor } } }", 200, "CENTRE_REQUIRED"),

@@ -21,21 +21,36 @@ async fn add_change_suspend_resume_cancel_keep_every_version() {
     assert_eq!(p["matter"]["guide"]["promisedDays"], 3);
 
     // a change built on a stale version is refused.
-    let errs = s.user_errors(Some(&pl.admin), "changeMatter", CHANGE, json!({ "id": id, "expectedVersion": 1, "guide": { "promisedDays": 2 } })).await.unwrap();
+    let errs = s
+        .user_errors(
+            Some(&pl.admin),
+            "changeMatter",
+            CHANGE,
+            json!({ "id": id, "expectedVersion": 1, "guide": { "promisedDays": 2 } }),
+        )
+        .await
+        .unwrap();
     assert_eq!(errs, vec![("input".into(), "CONFLICT".into())]);
 
     // promised > statutory is refused and writes nothing.
-    let errs = s.user_errors(Some(&pl.admin), "changeMatter", CHANGE, json!({ "id": id, "guide": { "promisedDays": 30 } })).await.unwrap();
+    let errs = s
+        .user_errors(Some(&pl.admin), "changeMatter", CHANGE, json!({ "id": id, "guide": { "promisedDays": 30 } }))
+        .await
+        .unwrap();
     assert_eq!(errs, vec![("input.guide.promisedDays".into(), "PROMISED_EXCEEDS_STATUTORY".into())]);
 
-    for (op, status, version) in [("suspendMatter", "SUSPENDED", 3), ("resumeMatter", "ACTIVE", 4), ("cancelMatter", "CANCELLED", 5)] {
+    for (op, status, version) in
+        [("suspendMatter", "SUSPENDED", 3), ("resumeMatter", "ACTIVE", 4), ("cancelMatter", "CANCELLED", 5)]
+    {
         let q = STATUS.replace("suspendMatter", op);
         let d = s.gql(Some(&pl.admin), &q, json!({ "input": { "id": id, "note": op } })).await;
         assert_eq!(d["m1"]["matter"]["status"], status, "{op}");
         assert_eq!(d["m1"]["matter"]["version"], version, "{op}");
     }
     // a cancelled matter takes no further operation.
-    let d = s.gql(Some(&pl.admin), &STATUS.replace("suspendMatter", "resumeMatter"), json!({ "input": { "id": id } })).await;
+    let d = s
+        .gql(Some(&pl.admin), &STATUS.replace("suspendMatter", "resumeMatter"), json!({ "input": { "id": id } }))
+        .await;
     assert_eq!(d["m1"]["userErrors"][0]["code"], "INVALID_STATE");
 
     let d = s.gql(Some(&pl.admin), MATTER, json!({ "id": id })).await;
@@ -45,7 +60,10 @@ async fn add_change_suspend_resume_cancel_keep_every_version() {
         .iter()
         .map(|v| format!("{} {} {}", v["version"], v["operation"].as_str().unwrap(), v["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(ops, ["1 ADD ACTIVE", "2 CHANGE ACTIVE", "3 SUSPEND SUSPENDED", "4 RESUME ACTIVE", "5 CANCEL CANCELLED"]);
+    assert_eq!(
+        ops,
+        ["1 ADD ACTIVE", "2 CHANGE ACTIVE", "3 SUSPEND SUSPENDED", "4 RESUME ACTIVE", "5 CANCEL CANCELLED"]
+    );
     // version 1 still holds the original guide: a case accepted under it keeps it.
     assert_eq!(d["node"]["versions"][0]["guide"]["promisedDays"], 5);
     assert_eq!(d["node"]["versions"][1]["guide"]["promisedDays"], 3);
@@ -61,21 +79,38 @@ async fn split_and_merge_supersede_their_sources_and_link_both_ways() {
     let p = s
         .mutate(&pl.admin, "splitMatter", SPLIT, json!({ "id": pl.matters[0], "parts": [guide("62080000SC-XK-0101", "许可（新办）", unit), guide("62080000SC-XK-0102", "许可（变更）", unit)], "note": "拆分" }))
         .await;
-    let parts: Vec<String> = p["parts"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+    let parts: Vec<String> =
+        p["parts"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(parts.len(), 2);
     let d = s.gql(Some(&pl.admin), MATTER, json!({ "id": pl.matters[0] })).await;
     assert_eq!(d["node"]["status"], "SUPERSEDED");
     assert_eq!(d["node"]["versions"][1]["operation"], "SPLIT");
-    let related: Vec<_> = d["node"]["versions"][1]["related"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap()).collect();
+    let related: Vec<_> =
+        d["node"]["versions"][1]["related"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap()).collect();
     assert_eq!(related, vec!["62080000SC-XK-0101", "62080000SC-XK-0102"]);
 
     // a superseded matter cannot be split again; a split needs two parts.
     let errs = s.user_errors(Some(&pl.admin), "splitMatter", SPLIT, json!({ "id": pl.matters[0], "parts": [guide("62080000SC-XK-0103", "x", unit), guide("62080000SC-XK-0104", "y", unit)] })).await.unwrap();
     assert_eq!(errs, vec![("input.id".into(), "INVALID_STATE".into())]);
-    let errs = s.user_errors(Some(&pl.admin), "splitMatter", SPLIT, json!({ "id": pl.matters[1], "parts": [guide("62080000SC-XK-0105", "x", unit)] })).await.unwrap();
+    let errs = s
+        .user_errors(
+            Some(&pl.admin),
+            "splitMatter",
+            SPLIT,
+            json!({ "id": pl.matters[1], "parts": [guide("62080000SC-XK-0105", "x", unit)] }),
+        )
+        .await
+        .unwrap();
     assert_eq!(errs, vec![("input.parts".into(), "TOO_FEW".into())]);
 
-    let p = s.mutate(&pl.admin, "mergeMatters", MERGE, json!({ "sources": parts, "result": guide("62080000SC-XK-0200", "许可（合并）", unit) })).await;
+    let p = s
+        .mutate(
+            &pl.admin,
+            "mergeMatters",
+            MERGE,
+            json!({ "sources": parts, "result": guide("62080000SC-XK-0200", "许可（合并）", unit) }),
+        )
+        .await;
     let merged = p["matter"]["id"].as_str().unwrap().to_owned();
     for part in &parts {
         let d = s.gql(Some(&pl.admin), MATTER, json!({ "id": part })).await;
@@ -88,7 +123,15 @@ async fn split_and_merge_supersede_their_sources_and_link_both_ways() {
 
     // a merge with a code already taken writes nothing: the sources stay superseded-free.
     let before = s.gql(Some(&pl.admin), MATTER, json!({ "id": pl.matters[1] })).await;
-    let errs = s.user_errors(Some(&pl.admin), "mergeMatters", MERGE, json!({ "sources": [pl.matters[1], pl.matters[2]], "result": guide("62080000SC-XK-0200", "重复", unit) })).await.unwrap();
+    let errs = s
+        .user_errors(
+            Some(&pl.admin),
+            "mergeMatters",
+            MERGE,
+            json!({ "sources": [pl.matters[1], pl.matters[2]], "result": guide("62080000SC-XK-0200", "重复", unit) }),
+        )
+        .await
+        .unwrap();
     assert_eq!(errs, vec![("input.result.code".into(), "DUPLICATE".into())]);
     let after = s.gql(Some(&pl.admin), MATTER, json!({ "id": pl.matters[1] })).await;
     assert_eq!(before, after);
@@ -104,13 +147,19 @@ async fn search_by_name_code_unit_zone_and_mode() {
         let s = &w.s;
         async move {
             let d = s.gql(None, q, json!({ "c": "pingliang", "f": filter })).await;
-            let got: Vec<String> = d["matters"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["code"].as_str().unwrap().to_owned()).collect();
+            let got: Vec<String> = d["matters"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["code"].as_str().unwrap().to_owned())
+                .collect();
             assert_eq!(got, expect, "filter {filter}");
         }
     };
     check(json!({}), &["62080000SC-XK-0000", "62080000SC-XK-0001", "62080000SC-XK-0002"]).await;
     check(json!({ "name": "许可 1" }), &["62080000SC-XK-0001"]).await;
-    check(json!({ "code": "62080000sc-xk-000" }), &["62080000SC-XK-0000", "62080000SC-XK-0001", "62080000SC-XK-0002"]).await;
+    check(json!({ "code": "62080000sc-xk-000" }), &["62080000SC-XK-0000", "62080000SC-XK-0001", "62080000SC-XK-0002"])
+        .await;
     check(json!({ "unit": pl.units[1] }), &["62080000SC-XK-0001"]).await;
     check(json!({ "zone": w.zone }), &["62080000SC-XK-0000"]).await;
     check(json!({ "mode": "IMMEDIATE" }), &[]).await;

@@ -5,7 +5,8 @@
 use crate::world::World;
 use serde_json::{Value, json};
 
-const NODE: &str = "query($id: ID!) { node(id: $id) { id ... on Matter { status } ... on Staff { code } ... on Bundle { status } } }";
+const NODE: &str =
+    "query($id: ID!) { node(id: $id) { id ... on Matter { status } ... on Staff { code } ... on Bundle { status } } }";
 
 /// (reader, owner, what, expected visible): `what` is a field of the owner's centre.
 #[tokio::test]
@@ -83,12 +84,20 @@ async fn no_mutation_reaches_another_centre() {
         ("resumeMatter", "MatterStatusInput", json!({ "id": kt.suspended })),
         ("cancelMatter", "MatterStatusInput", json!({ "id": kt.matters[1] })),
         ("splitMatter", "SplitMatterInput", json!({ "id": kt.matters[1], "parts": [g.clone(), g.clone()] })),
-        ("mergeMatters", "MergeMattersInput", json!({ "sources": [kt.matters[1], kt.matters[2]], "result": g.clone() })),
+        (
+            "mergeMatters",
+            "MergeMattersInput",
+            json!({ "sources": [kt.matters[1], kt.matters[2]], "result": g.clone() }),
+        ),
         ("addMatter", "AddMatterInput", json!({ "guide": g.clone() })),
         ("updateUnit", "UpdateUnitInput", json!({ "id": kt.units[0], "name": "越权" })),
         ("updateStaff", "UpdateStaffInput", json!({ "id": kt.staff, "active": false })),
         ("cancelBundle", "CancelBundleInput", json!({ "id": kt.bundle })),
-        ("createBundle", "CreateBundleInput", json!({ "code": "x", "name": "x", "leadUnit": kt.units[0], "matters": [kt.matters[1], kt.matters[2]] })),
+        (
+            "createBundle",
+            "CreateBundleInput",
+            json!({ "code": "x", "name": "x", "leadUnit": kt.units[0], "matters": [kt.matters[1], kt.matters[2]] }),
+        ),
     ]
     .into_iter()
     .map(|(f, t, i)| (f, t.to_owned(), i))
@@ -96,14 +105,15 @@ async fn no_mutation_reaches_another_centre() {
     let snapshot = "query($c: String!) { centre(code: $c) { units { edges { node { name } } } staff { edges { node { active } } } matters(first: 50) { edges { node { code status version name } } } bundles { edges { node { status } } } } }";
     let before = s.gql(Some(&kt.admin), snapshot, json!({ "c": "kongtong" })).await;
     for (field, input_type, input) in &cases {
-        let q = format!("mutation($input: {input_type}!) {{ {field}(input: $input) {{ userErrors {{ field code }} }} }}");
+        let q =
+            format!("mutation($input: {input_type}!) {{ {field}(input: $input) {{ userErrors {{ field code }} }} }}");
         for (who, token) in [("parent", &w.pl.admin), ("stranger", &w.ts.admin)] {
-            let errs = s.user_errors(Some(token), field, &q, input.clone()).await.unwrap_or_else(|e| panic!("{field} by {who}: {e}"));
+            let errs = s
+                .user_errors(Some(token), field, &q, input.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{field} by {who}: {e}"));
             let codes: Vec<&str> = errs.iter().map(|e| e.1.as_str()).collect();
-            assert!(
-                codes.iter().all(|c| ["NOT_FOUND", "INVALID_REFERENCE"].contains(c)),
-                "{field} by {who}: {errs:?}"
-            );
+            assert!(codes.iter().all(|c| ["NOT_FOUND", "INVALID_REFERENCE"].contains(c)), "{field} by {who}: {errs:?}");
         }
     }
     let after = s.gql(Some(&kt.admin), snapshot, json!({ "c": "kongtong" })).await;
@@ -113,16 +123,24 @@ async fn no_mutation_reaches_another_centre() {
     for (field, input_type, input) in [
         ("createZone", "CreateZoneInput", json!({ "hall": w.hall, "code": "Z", "name": "越权" })),
         ("addHallMember", "AddHallMemberInput", json!({ "hall": w.hall, "centre": "tianshui" })),
-        ("createWindow", "CreateWindowInput", json!({ "hall": w.hall, "zone": w.zone, "number": "99", "name": "越权" })),
+        (
+            "createWindow",
+            "CreateWindowInput",
+            json!({ "hall": w.hall, "zone": w.zone, "number": "99", "name": "越权" }),
+        ),
         ("updateWindow", "UpdateWindowInput", json!({ "id": w.window, "name": "越权" })),
     ] {
-        let q = format!("mutation($input: {input_type}!) {{ {field}(input: $input) {{ userErrors {{ field code }} }} }}");
+        let q =
+            format!("mutation($input: {input_type}!) {{ {field}(input: $input) {{ userErrors {{ field code }} }} }}");
         let errs = s.user_errors(Some(&kt.admin), field, &q, input).await.unwrap();
         assert_eq!(errs[0].1, "NOT_FOUND", "{field}: {errs:?}");
     }
     // A stranger cannot put its matters on Pingliang's window, nor Pingliang a stranger's.
     let q = "mutation($input: UpdateWindowInput!) { updateWindow(input: $input) { userErrors { field code } } }";
-    let errs = s.user_errors(Some(&w.pl.admin), "updateWindow", q, json!({ "id": w.window, "matters": [w.ts.matters[0]] })).await.unwrap();
+    let errs = s
+        .user_errors(Some(&w.pl.admin), "updateWindow", q, json!({ "id": w.window, "matters": [w.ts.matters[0]] }))
+        .await
+        .unwrap();
     assert_eq!(errs, vec![("input.matters.0".into(), "INVALID_REFERENCE".into())]);
     w.s.cleanup().await.unwrap();
 }

@@ -13,7 +13,8 @@ async fn shared_hall_window_serves_both_centres() {
     let win = &d["node"];
     assert_eq!(win["hall"]["centre"]["code"], "pingliang");
     assert_eq!(win["hall"]["members"], json!([{ "code": "pingliang" }, { "code": "kongtong" }]));
-    let centres: Vec<&str> = win["matters"].as_array().unwrap().iter().map(|m| m["centre"]["code"].as_str().unwrap()).collect();
+    let centres: Vec<&str> =
+        win["matters"].as_array().unwrap().iter().map(|m| m["centre"]["code"].as_str().unwrap()).collect();
     assert_eq!(centres.len(), 2);
     assert!(centres.contains(&"pingliang") && centres.contains(&"kongtong"), "{win}");
 
@@ -32,7 +33,14 @@ async fn shared_hall_window_serves_both_centres() {
     // a suspended matter of a member may not be served by a window it cannot see publicly,
     // but the owner's own staff see it in the window's list.
     let q = "mutation($input: UpdateWindowInput!) { updateWindow(input: $input) { window { matters { code } } userErrors { code } } }";
-    let p = s.mutate(&w.pl.admin, "updateWindow", q, json!({ "id": w.window, "matters": [w.pl.matters[0], w.kt.matters[0], w.kt.matters[1]] })).await;
+    let p = s
+        .mutate(
+            &w.pl.admin,
+            "updateWindow",
+            q,
+            json!({ "id": w.window, "matters": [w.pl.matters[0], w.kt.matters[0], w.kt.matters[1]] }),
+        )
+        .await;
     assert_eq!(p["window"]["matters"].as_array().unwrap().len(), 3);
     w.s.cleanup().await.unwrap();
 }
@@ -57,8 +65,18 @@ async fn centres_units_staff_and_bundles() {
     assert_eq!(d["node"]["matters"].as_array().unwrap().len(), 2);
 
     let q = "mutation($input: UpdateStaffInput!) { updateStaff(input: $input) { staff { name active roles unit { code } } userErrors { field code } } }";
-    let p = s.mutate(&w.pl.admin, "updateStaff", q, json!({ "id": w.pl.staff, "roles": ["APPROVER", "UNIT_LEAD"], "clearUnit": true, "active": false })).await;
-    assert_eq!(p["staff"], json!({ "name": "王芳", "active": false, "roles": ["APPROVER", "UNIT_LEAD"], "unit": null }));
+    let p = s
+        .mutate(
+            &w.pl.admin,
+            "updateStaff",
+            q,
+            json!({ "id": w.pl.staff, "roles": ["APPROVER", "UNIT_LEAD"], "clearUnit": true, "active": false }),
+        )
+        .await;
+    assert_eq!(
+        p["staff"],
+        json!({ "name": "王芳", "active": false, "roles": ["APPROVER", "UNIT_LEAD"], "unit": null })
+    );
 
     let d = s.gql(Some(&w.pl.admin), "{ viewer { centre { code } roles } }", json!({})).await;
     assert_eq!(d["viewer"], json!({ "centre": { "code": "pingliang" }, "roles": ["ADMIN", "SUPERVISOR"] }));

@@ -74,22 +74,44 @@ async fn populate(s: &TestServer, code: &'static str, prefix: &str) -> Centre {
     let mut units = Vec::new();
     for (i, kind) in ["CITY_DEPARTMENT", "PUBLIC_SERVICE_BODY"].iter().enumerate() {
         let p = s
-            .mutate(&admin, "createUnit", CREATE_UNIT, json!({ "code": format!("u{i}"), "name": format!("{code} 单位 {i}"), "kind": kind }))
+            .mutate(
+                &admin,
+                "createUnit",
+                CREATE_UNIT,
+                json!({ "code": format!("u{i}"), "name": format!("{code} 单位 {i}"), "kind": kind }),
+            )
             .await;
         units.push(p["unit"]["id"].as_str().unwrap().to_owned());
     }
     let p = s
-        .mutate(&admin, "createStaff", CREATE_STAFF, json!({ "code": "clerk01", "name": "王芳", "unit": units[0], "roles": ["WINDOW_CLERK"] }))
+        .mutate(
+            &admin,
+            "createStaff",
+            CREATE_STAFF,
+            json!({ "code": "clerk01", "name": "王芳", "unit": units[0], "roles": ["WINDOW_CLERK"] }),
+        )
         .await;
     let staff = p["staff"]["id"].as_str().unwrap().to_owned();
     let mut matters = Vec::new();
     for i in 0..3 {
         let p = s
-            .mutate(&admin, "addMatter", ADD_MATTER, json!({ "guide": guide(&format!("{prefix}-XK-000{i}"), &format!("{code} 许可 {i}"), &units[i % 2]) }))
+            .mutate(
+                &admin,
+                "addMatter",
+                ADD_MATTER,
+                json!({ "guide": guide(&format!("{prefix}-XK-000{i}"), &format!("{code} 许可 {i}"), &units[i % 2]) }),
+            )
             .await;
         matters.push(p["matter"]["id"].as_str().unwrap().to_owned());
     }
-    let p = s.mutate(&admin, "addMatter", ADD_MATTER, json!({ "guide": guide(&format!("{prefix}-XK-0009"), "暂停的事项", &units[0]) })).await;
+    let p = s
+        .mutate(
+            &admin,
+            "addMatter",
+            ADD_MATTER,
+            json!({ "guide": guide(&format!("{prefix}-XK-0009"), "暂停的事项", &units[0]) }),
+        )
+        .await;
     let suspended = p["matter"]["id"].as_str().unwrap().to_owned();
     s.mutate(&admin, "suspendMatter", SUSPEND, json!({ "id": suspended, "note": "政策调整" })).await;
     let p = s
@@ -105,17 +127,36 @@ impl World {
         s.od.create_centre(None, "pingliang", "平凉市政务服务中心", Level::City, None).await.unwrap();
         s.od.create_centre(None, "tianshui", "天水市政务服务中心", Level::City, None).await.unwrap();
         let pl_admin = s.token("pingliang", Uuid::now_v7(), &["ADMIN"]);
-        s.mutate(&pl_admin, "createCentre", CREATE_CENTRE, json!({ "code": "kongtong", "name": "崆峒区政务服务中心", "level": "DISTRICT" }))
-            .await;
+        s.mutate(
+            &pl_admin,
+            "createCentre",
+            CREATE_CENTRE,
+            json!({ "code": "kongtong", "name": "崆峒区政务服务中心", "level": "DISTRICT" }),
+        )
+        .await;
         let pl = populate(&s, "pingliang", "62080000SC").await;
         let kt = populate(&s, "kongtong", "62080200SC").await;
         let ts = populate(&s, "tianshui", "62050000SC").await;
-        let hall = s.mutate(&pl.admin, "createHall", CREATE_HALL, json!({ "code": "civic", "name": "平凉市民中心", "address": "平凉市崆峒区" })).await["hall"]["id"]
+        let hall = s
+            .mutate(
+                &pl.admin,
+                "createHall",
+                CREATE_HALL,
+                json!({ "code": "civic", "name": "平凉市民中心", "address": "平凉市崆峒区" }),
+            )
+            .await["hall"]["id"]
             .as_str()
             .unwrap()
             .to_owned();
         s.mutate(&pl.admin, "addHallMember", ADD_HALL_MEMBER, json!({ "hall": hall, "centre": "kongtong" })).await;
-        let zone = s.mutate(&pl.admin, "createZone", CREATE_ZONE, json!({ "hall": hall, "code": "A", "name": "市场监管服务区" })).await["zone"]["id"]
+        let zone = s
+            .mutate(
+                &pl.admin,
+                "createZone",
+                CREATE_ZONE,
+                json!({ "hall": hall, "code": "A", "name": "市场监管服务区" }),
+            )
+            .await["zone"]["id"]
             .as_str()
             .unwrap()
             .to_owned();

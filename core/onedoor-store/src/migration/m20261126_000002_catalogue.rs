@@ -109,8 +109,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(key("bundle_matter", "ix_bundle_matter_matter", &["centre_id", "matter_id"]).to_owned())
-            .await?;
+        m.create_index(key("bundle_matter", "ix_bundle_matter_matter", &["centre_id", "matter_id"]).to_owned()).await?;
         Ok(())
     }
 }
