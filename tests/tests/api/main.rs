@@ -11,4 +11,5 @@ mod crate_graph;
 mod isolation;
 mod organisation;
 mod schema;
+mod subscriptions;
 mod world;

@@ -1,0 +1,75 @@
+//! Subscriptions over `graphql-transport-ws` at `/graphql`, received by the real `graphql-ws`
+//! client (npm): live catalogue changes, with the subscriber's visibility.
+
+use crate::world::World;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{ChildStdout, Command};
+
+const CHANGE: &str = "mutation($input: ChangeMatterInput!) { changeMatter(input: $input) { matter { version } userErrors { code } } }";
+
+async fn next_line(lines: &mut Lines<BufReader<ChildStdout>>, wait: Duration) -> Option<Value> {
+    match tokio::time::timeout(wait, lines.next_line()).await {
+        Ok(Ok(Some(l))) => serde_json::from_str(&l).ok(),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn catalogue_changes_reach_a_graphql_ws_client() {
+    let w = World::new().await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("audit");
+    if !dir.join("node_modules/graphql-ws").exists() {
+        let st = std::process::Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--silent"]).current_dir(&dir).status().unwrap();
+        assert!(st.success(), "npm ci failed in tests/audit");
+    }
+    let ws_url = w.s.url.replace("http://", "ws://");
+    let query = "subscription { catalogueChanged(centre: \"pingliang\") { operation version matter { code status guide { name } } } }";
+    let mut child = Command::new("node")
+        .arg("subscribe.mjs")
+        .arg(&ws_url)
+        .arg(query)
+        .arg("")
+        .arg("1000")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(next_line(&mut lines, Duration::from_secs(30)).await, Some(json!({ "connected": true })));
+
+    // The client subscribes right after connecting; change the catalogue until the first
+    // event shows the subscription is live (bounded retries, no assertion on time).
+    let mut first = None;
+    for i in 0..100 {
+        let name = format!("订阅测试 {i}");
+        w.s.mutate(&w.pl.admin, "changeMatter", CHANGE, json!({ "id": w.pl.matters[1], "guide": { "name": name } })).await;
+        if let Some(line) = next_line(&mut lines, Duration::from_millis(200)).await {
+            first = Some(line);
+            break;
+        }
+    }
+    let first = first.expect("no event reached the subscriber");
+    let e = &first["event"]["data"]["catalogueChanged"];
+    assert_eq!(e["operation"], "CHANGE", "{first}");
+    assert_eq!(e["matter"]["code"], "62080000SC-XK-0001", "{first}");
+
+    // A suspension reaches the anonymous subscriber, but not the suspended matter itself.
+    let q = "mutation($input: MatterStatusInput!) { suspendMatter(input: $input) { matter { status } userErrors { code } } }";
+    w.s.mutate(&w.pl.admin, "suspendMatter", q, json!({ "id": w.pl.matters[1] })).await;
+    // Late events of the retries above may come first: skip the CHANGEs.
+    let second = loop {
+        let line = next_line(&mut lines, Duration::from_secs(30)).await.expect("no SUSPEND event");
+        if line["event"]["data"]["catalogueChanged"]["operation"] != "CHANGE" {
+            break line;
+        }
+    };
+    let e = &second["event"]["data"]["catalogueChanged"];
+    assert_eq!(e["operation"], "SUSPEND", "{second}");
+    assert_eq!(e["matter"], Value::Null, "the public must not see a suspended matter: {second}");
+    let _ = child.kill().await;
+    w.s.cleanup().await.unwrap();
+}
