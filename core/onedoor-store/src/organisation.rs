@@ -147,28 +147,6 @@ impl Store {
         centre::Entity::find().filter(centre::Column::Code.eq(code)).one(&self.db).await?.map(to_centre).transpose()
     }
 
-    /// The centres below `id` (children, grandchildren …): those it supervises.
-    pub async fn descendants(&self, id: CentreId) -> Result<Vec<CentreId>> {
-        let all: Vec<(Uuid, Option<Uuid>)> = centre::Entity::find()
-            .select_only()
-            .column(centre::Column::Id)
-            .column(centre::Column::ParentId)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let mut out = Vec::new();
-        let mut frontier = vec![id.0];
-        while let Some(p) = frontier.pop() {
-            for (c, parent) in &all {
-                if *parent == Some(p) && !out.contains(&CentreId(*c)) {
-                    out.push(CentreId(*c));
-                    frontier.push(*c);
-                }
-            }
-        }
-        Ok(out)
-    }
-
     // ----- halls (public) -----
 
     /// Creates a hall run by the caller's centre, which becomes its first member.

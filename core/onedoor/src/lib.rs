@@ -21,6 +21,7 @@ pub use organisation::{StaffPatch, WindowPatch};
 use onedoor_domain::{Caller, CentreId, Role, Roles, Scope, StaffId};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
 /// The platform: a store, the centre directory and the live event stream.
@@ -32,11 +33,19 @@ pub struct Onedoor {
 }
 
 /// Centre codes to ids and supervised centres, cached because every request needs it and
-/// centres change rarely; rebuilt after any centre is created.
-#[derive(Debug, Default)]
+/// centres change rarely. Rebuilt after this process creates a centre, when older than
+/// [`DIRECTORY_TTL`] (another replica may have created one), and on a miss at most once per
+/// [`DIRECTORY_MISS_RELOAD`].
+#[derive(Debug)]
 struct Directory {
     by_code: HashMap<String, (CentreId, Vec<CentreId>)>,
+    loaded: Instant,
 }
+
+/// How long the centre directory is trusted.
+const DIRECTORY_TTL: Duration = Duration::from_secs(30);
+/// How often an unknown centre code may trigger a reload.
+const DIRECTORY_MISS_RELOAD: Duration = Duration::from_secs(1);
 
 impl Onedoor {
     /// The platform over an opened store.
@@ -69,12 +78,17 @@ impl Onedoor {
         if let Ok(guard) = self.directory.read()
             && let Some(dir) = guard.as_ref()
         {
-            return Ok(dir.by_code.get(code).cloned());
+            let age = dir.loaded.elapsed();
+            match dir.by_code.get(code) {
+                Some(found) if age < DIRECTORY_TTL => return Ok(Some(found.clone())),
+                None if age < DIRECTORY_MISS_RELOAD => return Ok(None),
+                _ => {}
+            }
         }
-        let mut dir = Directory::default();
-        for c in self.store.centres().await? {
-            let below = self.store.descendants(c.id).await?;
-            dir.by_code.insert(c.code.to_string(), (c.id, below));
+        let mut dir = Directory { by_code: HashMap::new(), loaded: Instant::now() };
+        let all = self.store.centres().await?;
+        for c in &all {
+            dir.by_code.insert(c.code.to_string(), (c.id, descendants(&all, c.id)));
         }
         let found = dir.by_code.get(code).cloned();
         if let Ok(mut guard) = self.directory.write() {
@@ -105,6 +119,21 @@ impl Onedoor {
     pub async fn centre_id(&self, code: &str) -> Result<Option<CentreId>> {
         Ok(self.directory_entry(code).await?.map(|e| e.0))
     }
+}
+
+/// The centres below `id` in the tree (children, grandchildren …).
+fn descendants(all: &[onedoor_domain::organisation::Centre], id: CentreId) -> Vec<CentreId> {
+    let mut out = Vec::new();
+    let mut frontier = vec![id];
+    while let Some(p) = frontier.pop() {
+        for c in all.iter().filter(|c| c.parent == Some(p)) {
+            if !out.contains(&c.id) {
+                out.push(c.id);
+                frontier.push(c.id);
+            }
+        }
+    }
+    out
 }
 
 /// The caller's scope, if they hold `role`.
