@@ -11,6 +11,7 @@
 
 mod catalogue;
 pub mod entity;
+mod lookup;
 mod migration;
 mod organisation;
 

@@ -10,6 +10,7 @@ mod catalogue;
 pub mod config;
 mod error;
 pub mod import;
+mod lookup;
 mod organisation;
 
 pub use catalogue::{CatalogueEvent, GuidePatch};
