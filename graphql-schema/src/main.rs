@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use onedoor::Onedoor;
 use onedoor::config::Config;
-use onedoor::domain::Roles;
+use onedoor::domain::{Caller, Role, Roles, Scope, StaffId};
 use std::path::PathBuf;
 
 /// onedoor: a one-stop government service centre platform.
@@ -57,7 +57,18 @@ enum Command {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The chain of causes, one line, without a backtrace: this is a message for people.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "onedoor=info,warn".into()),
@@ -93,14 +104,19 @@ async fn open(config: &Config) -> Result<Onedoor> {
 }
 
 async fn import(od: &Onedoor, d: &onedoor::import::Deployment) -> Result<onedoor::import::ImportReport> {
-    let mut last = "";
+    use std::io::IsTerminal;
+    let live = std::io::stderr().is_terminal();
     onedoor::import::import(od, d, &mut |p| {
-        if p.step != last || p.done == p.total {
+        // A live bar on a terminal; one line per finished step in a log.
+        if live {
             eprint!("\r{:<10} {:>5}/{:<5}", p.step, p.done, p.total);
-            if p.done == p.total {
+        }
+        if p.done == p.total {
+            if live {
                 eprintln!();
+            } else {
+                eprintln!("{:<10} {:>5}/{:<5}", p.step, p.done, p.total);
             }
-            last = p.step;
         }
     })
     .await
@@ -138,14 +154,21 @@ async fn token(config: Config, centre: &str, staff: &str, roles: &[String]) -> R
     let staff_id = match uuid::Uuid::parse_str(staff) {
         Ok(id) => id.to_string(),
         Err(_) => {
+            // A staff code: look the member of staff up in the configured database.
             let od = open(&config).await?;
-            let caller = onedoor::domain::Caller::Anonymous;
-            let Some(c) = od.centre_by_code(centre).await.map_err(|e| anyhow::anyhow!("{e}"))? else {
+            let Some(c) = od.centre_by_code(centre).await? else {
                 bail!("no centre has the code `{centre}`");
             };
-            let _ = caller;
-            let id = onedoor::import::staff_id(c.code.as_str(), staff);
-            id.to_string()
+            let system = Caller::Staff(Scope {
+                centre: c.id,
+                staff: StaffId::SYSTEM,
+                roles: Roles::NONE.with(Role::Admin),
+                supervised: Vec::new(),
+            });
+            match od.staff_by_code(&system, c.id, staff).await? {
+                Some(s) => s.id.to_string(),
+                None => bail!("centre `{centre}` has no member of staff with the code `{staff}`"),
+            }
         }
     };
     let signer = config.auth.signer().context("loading the signing key")?;

@@ -49,3 +49,14 @@ ids! {
     /// A bundle ("one thing").
     BundleId,
 }
+
+impl StaffId {
+    /// The platform itself acting (imports, the operator): never a real member of staff, and
+    /// recorded as "no actor".
+    pub const SYSTEM: StaffId = StaffId(Uuid::nil());
+
+    /// Whether this is [`StaffId::SYSTEM`].
+    pub fn is_system(self) -> bool {
+        self == StaffId::SYSTEM
+    }
+}

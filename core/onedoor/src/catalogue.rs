@@ -95,7 +95,8 @@ pub struct CatalogueEvent {
 /// Who is changing the catalogue, with their (validated) note, now.
 fn provenance(scope: &onedoor_domain::Scope, note: &str) -> Result<Provenance> {
     let note = parse_text(note, 2000, false).map_err(|e| Error::Invalid(vec![e.under("note")]))?;
-    Ok(Provenance { actor: Some(scope.staff), note, at: Utc::now() })
+    let actor = (!scope.staff.is_system()).then_some(scope.staff);
+    Ok(Provenance { actor, note, at: Utc::now() })
 }
 
 impl Onedoor {

@@ -941,12 +941,7 @@ impl fmt::Display for ImportReport {
 
 /// The importer's caller for a centre: a system admin of that centre (no staff behind it).
 fn system(centre: CentreId) -> Caller {
-    Caller::Staff(Scope {
-        centre,
-        staff: StaffId(Uuid::nil()),
-        roles: Roles::NONE.with(Role::Admin),
-        supervised: vec![],
-    })
+    Caller::Staff(Scope { centre, staff: StaffId::SYSTEM, roles: Roles::NONE.with(Role::Admin), supervised: vec![] })
 }
 
 /// Maps a platform error to one naming the file and item.

@@ -112,6 +112,10 @@ impl Onedoor {
             return Err(Error::Unauthenticated);
         };
         let staff = uuid::Uuid::parse_str(&claims.sub).map_err(|_| Error::Unauthenticated)?;
+        if StaffId(staff).is_system() {
+            // The system id is for the platform's own work, never for a token.
+            return Err(Error::Unauthenticated);
+        }
         let roles = Roles::parse(claims.roles.iter().map(String::as_str)).map_err(|_| Error::Unauthenticated)?;
         Ok(Caller::Staff(Scope { centre, staff: StaffId(staff), roles, supervised }))
     }
