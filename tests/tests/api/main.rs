@@ -8,6 +8,7 @@ mod auth;
 mod bad_input;
 mod catalogue;
 mod crate_graph;
+mod example;
 mod isolation;
 mod organisation;
 mod schema;

@@ -8,7 +8,8 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{ChildStdout, Command};
 
-const CHANGE: &str = "mutation($input: ChangeMatterInput!) { changeMatter(input: $input) { matter { version } userErrors { code } } }";
+const CHANGE: &str =
+    "mutation($input: ChangeMatterInput!) { changeMatter(input: $input) { matter { version } userErrors { code } } }";
 
 async fn next_line(lines: &mut Lines<BufReader<ChildStdout>>, wait: Duration) -> Option<Value> {
     match tokio::time::timeout(wait, lines.next_line()).await {
@@ -22,7 +23,11 @@ async fn catalogue_changes_reach_a_graphql_ws_client() {
     let w = World::new().await;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("audit");
     if !dir.join("node_modules/graphql-ws").exists() {
-        let st = std::process::Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--silent"]).current_dir(&dir).status().unwrap();
+        let st = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--silent"])
+            .current_dir(&dir)
+            .status()
+            .unwrap();
         assert!(st.success(), "npm ci failed in tests/audit");
     }
     let ws_url = w.s.url.replace("http://", "ws://");
@@ -46,7 +51,8 @@ async fn catalogue_changes_reach_a_graphql_ws_client() {
     let mut first = None;
     for i in 0..100 {
         let name = format!("订阅测试 {i}");
-        w.s.mutate(&w.pl.admin, "changeMatter", CHANGE, json!({ "id": w.pl.matters[1], "guide": { "name": name } })).await;
+        w.s.mutate(&w.pl.admin, "changeMatter", CHANGE, json!({ "id": w.pl.matters[1], "guide": { "name": name } }))
+            .await;
         if let Some(line) = next_line(&mut lines, Duration::from_millis(200)).await {
             first = Some(line);
             break;
