@@ -466,6 +466,13 @@ pub struct Matter {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Matter {
+    /// A new, active matter at version 1.
+    pub fn first_version(id: MatterId, centre: CentreId, guide: Guide, at: DateTime<Utc>) -> Matter {
+        Matter { id, centre, version: 1, status: MatterStatus::Active, guide, updated_at: at }
+    }
+}
+
 /// One version of a matter, kept for ever.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatterVersion {

@@ -267,14 +267,7 @@ impl Store {
         let part_meta = VersionMeta { operation: CatalogueOperation::Split, related: &[source], actor, note, at };
         let mut out = Vec::with_capacity(parts.len());
         for (i, p) in parts.iter().enumerate() {
-            let m = Matter {
-                id: p.id,
-                centre: scope.centre,
-                version: 1,
-                status: MatterStatus::Active,
-                guide: p.guide.clone(),
-                updated_at: at,
-            };
+            let m = Matter::first_version(p.id, scope.centre, p.guide.clone(), at);
             insert_matter(&tx, &m, &part_meta, &format!("parts.{i}.ownerUnit")).await?;
             out.push(m);
         }

@@ -545,12 +545,6 @@ impl Store {
         staff::Entity::find_by_id((centre.0, id.0)).one(&self.db).await?.map(to_staff).transpose()
     }
 
-    /// A member of staff for signing in: by centre and id, without a caller (the token is
-    /// being verified).
-    pub async fn staff_for_sign_in(&self, centre: CentreId, id: StaffId) -> Result<Option<Staff>> {
-        staff::Entity::find_by_id((centre.0, id.0)).one(&self.db).await?.map(to_staff).transpose()
-    }
-
     /// The staff of a centre, by code, if the caller may read it (else an empty page).
     pub async fn staff_list(
         &self,

@@ -4,7 +4,7 @@ use crate::{Error, Onedoor, Result, new_id, require};
 use chrono::Utc;
 use onedoor_domain::catalogue::{
     Bundle, BundleDraft, CatalogueOperation, CrossCentreScope, DeliveryOption, FeeDraft, GuideDraft, HandlingMode,
-    MaterialDraft, Matter, MatterStatus, MatterType, MatterVersion, check_merge_sources, check_split_parts,
+    MaterialDraft, Matter, MatterType, MatterVersion, check_merge_sources, check_split_parts,
 };
 use onedoor_domain::error::{DomainError, Violations};
 use onedoor_domain::organisation::Level;
@@ -109,14 +109,7 @@ impl Onedoor {
         let scope = require(caller, Role::Admin)?;
         let by = provenance(scope, why)?;
         let guide = draft.parse()?;
-        let m = Matter {
-            id: MatterId(new_id()),
-            centre: scope.centre,
-            version: 1,
-            status: MatterStatus::Active,
-            guide,
-            updated_at: by.at,
-        };
+        let m = Matter::first_version(MatterId(new_id()), scope.centre, guide, by.at);
         self.store.add_matter(scope, &m, &by).await.map_err(|e| Error::from_store(e, "code"))?;
         self.announce(&m, CatalogueOperation::Add);
         Ok(m)
@@ -234,14 +227,7 @@ impl Onedoor {
             }
         };
         let guide = v.finish(|| guide)?;
-        let m = Matter {
-            id: MatterId(new_id()),
-            centre: scope.centre,
-            version: 1,
-            status: MatterStatus::Active,
-            guide,
-            updated_at: by.at,
-        };
+        let m = Matter::first_version(MatterId(new_id()), scope.centre, guide, by.at);
         let m =
             self.store.merge_matters(scope, sources, &m, &by).await.map_err(|e| Error::from_store(e, "result.code"))?;
         self.announce(&m, CatalogueOperation::Merge);
