@@ -187,10 +187,27 @@ impl TryFrom<i64> for WorkingDays {
 }
 
 /// A matter's time limits: the statutory limit and the (shorter or equal) promised one.
+/// Deserializing checks the rule too, so stored or fixture data cannot smuggle in a promise
+/// above the statute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "RawTimeLimits")]
 pub struct TimeLimits {
     statutory: WorkingDays,
     promised: WorkingDays,
+}
+
+/// The unchecked shape of [`TimeLimits`] on the wire.
+#[derive(serde::Deserialize)]
+struct RawTimeLimits {
+    statutory: WorkingDays,
+    promised: WorkingDays,
+}
+
+impl TryFrom<RawTimeLimits> for TimeLimits {
+    type Error = DomainError;
+    fn try_from(r: RawTimeLimits) -> Result<Self, DomainError> {
+        TimeLimits::new(r.statutory, r.promised)
+    }
 }
 
 impl TimeLimits {
@@ -281,6 +298,10 @@ mod tests {
         assert_eq!(TimeLimits::new(d(5), d(6)).map_err(|e| e.code), Err(ErrorCode::PromisedExceedsStatutory));
         assert_eq!(WorkingDays::parse(-1).map_err(|e| e.code), Err(ErrorCode::OutOfRange));
         assert_eq!(Fen::parse(-1).map_err(|e| e.code), Err(ErrorCode::OutOfRange));
+        let bad: Result<TimeLimits, _> = serde_json::from_str(r#"{"statutory": 5, "promised": 6}"#);
+        assert!(bad.is_err(), "deserializing must enforce promised <= statutory");
+        let good: Result<TimeLimits, _> = serde_json::from_str(r#"{"statutory": 6, "promised": 5}"#);
+        assert_eq!(good.map(|l| l.promised().get()).ok(), Some(5));
     }
 
     #[test]
