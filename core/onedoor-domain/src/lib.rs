@@ -1,7 +1,8 @@
 //! The pure domain of onedoor: the words of a one-stop government service centre as types.
 //!
 //! Everything here is data and rules: centres (the tenants) and their halls, zones, windows,
-//! units and staff; the catalogue of matters with their service guides and versions; bundles.
+//! units and staff; the catalogue of matters with their service guides and versions; bundles;
+//! the local rules (parallel approval, evaluation) that a centre may replace with a plugin.
 //! The crate knows no database, web server, GraphQL or wasm runtime (a test in `tests/` guards
 //! the crate graph); the store and the API convert to and from these types at their boundary.
 //!
@@ -12,6 +13,7 @@ pub mod catalogue;
 pub mod error;
 pub mod id;
 pub mod organisation;
+pub mod rules;
 pub mod scope;
 pub mod values;
 
