@@ -11,6 +11,7 @@ mod crate_graph;
 mod example;
 mod isolation;
 mod organisation;
+mod plugins;
 mod schema;
 mod subscriptions;
 mod world;
