@@ -48,11 +48,45 @@ enum Command {
     },
     /// Prints the GraphQL schema (SDL).
     Schema,
+    /// The plugin author's kit: build, check, test and replay local-rule plugins.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
     /// Loads a deployment directory (deployment.toml + centres/*.toml) into the database;
     /// what already exists is skipped, so it can run again.
     Import {
         /// The directory.
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PluginCommand {
+    /// Builds a plugin crate for wasm32-unknown-unknown and turns it into a component.
+    Build {
+        /// The plugin crate's folder.
+        dir: PathBuf,
+    },
+    /// Checks a plugin as an upload would: size, component, imports, contract, compilation.
+    Check {
+        /// The plugin (`.wasm` component).
+        file: PathBuf,
+    },
+    /// Runs JSON fixtures (input and expected output) against a plugin, with fuel, memory and
+    /// output size against the limits.
+    Test {
+        /// The plugin (`.wasm` component).
+        file: PathBuf,
+        /// The folder of fixtures (`*.json`).
+        fixtures: PathBuf,
+    },
+    /// Re-runs a recorded decision against a plugin and shows what differs.
+    Replay {
+        /// The decision record (JSON).
+        record: PathBuf,
+        /// The plugin to replay it on.
+        file: PathBuf,
     },
 }
 
@@ -87,11 +121,55 @@ async fn run() -> Result<()> {
             print!("{}", onedoor_graphql::sdl());
             Ok(())
         }
+        Command::Plugin { command } => plugin(command),
         Command::Import { dir } => {
             let od = open(&config).await?;
             let d = onedoor::import::Deployment::from_dir(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
             let report = import(&od, &d).await?;
             println!("{report}");
+            Ok(())
+        }
+    }
+}
+
+fn plugin(command: PluginCommand) -> Result<()> {
+    use onedoor_plugin_host::{DecisionRecord, HostConfig, PluginHost, kit, replay};
+    let read = |p: &PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    match command {
+        PluginCommand::Build { dir } => {
+            let out = kit::build(&dir)?;
+            println!("{}", out.display());
+            Ok(())
+        }
+        PluginCommand::Check { file } => {
+            let host = PluginHost::new(HostConfig::default())?;
+            let report = kit::check(&host, &read(&file)?);
+            print!("{report}");
+            if !report.passed() {
+                bail!("{} does not pass the checks", file.display());
+            }
+            Ok(())
+        }
+        PluginCommand::Test { file, fixtures } => {
+            let host = PluginHost::new(HostConfig::default())?;
+            let report = kit::test_fixtures(&host, &read(&file)?, &fixtures)?;
+            print!("{report}");
+            if !report.passed() {
+                bail!("some fixtures failed");
+            }
+            Ok(())
+        }
+        PluginCommand::Replay { record, file } => {
+            let host = PluginHost::new(HostConfig::default())?;
+            let text = std::fs::read_to_string(&record).with_context(|| format!("reading {}", record.display()))?;
+            let record = DecisionRecord::from_json(&text)?;
+            let plugin = host.load(&read(&file)?)?;
+            let diff = replay(&record, &plugin);
+            if diff.is_empty() {
+                println!("same decision");
+            } else {
+                print!("{diff}");
+            }
             Ok(())
         }
     }
