@@ -60,8 +60,8 @@ pub fn build(dir: &Path) -> Result<PathBuf, HostError> {
 pub fn build_in(dir: &Path, target_dir: &Path) -> Result<PathBuf, HostError> {
     // Absolute paths: cargo runs in `dir`, so a relative one would point elsewhere.
     let dir = &dir.canonicalize().map_err(|source| HostError::Io { path: dir.to_owned(), source })?;
-    let target_dir = &std::path::absolute(target_dir)
-        .map_err(|source| HostError::Io { path: target_dir.to_owned(), source })?;
+    let target_dir =
+        &std::path::absolute(target_dir).map_err(|source| HostError::Io { path: target_dir.to_owned(), source })?;
     let manifest = dir.join("Cargo.toml");
     let name = cdylib_name(&manifest)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
