@@ -140,12 +140,7 @@ impl Evaluation for KongtongRules {
             .map(|s| {
                 let satisfaction =
                     i64::try_from(s.ratings.weighted_average(RATING_WEIGHTS).unwrap_or(10_000)).unwrap_or(i64::MAX);
-                let handled = i64::from(s.cases_handled);
-                let on_time = if handled == 0 {
-                    10_000
-                } else {
-                    (handled - i64::from(s.overdue_cases).min(handled)) * 10_000 / handled
-                };
+                let on_time = s.on_time_basis_points();
                 let complaints = (10_000 - 1_000 * i64::from(s.complaints)).max(0);
                 let penalty = 200 * i64::from(s.warnings) + 500 * i64::from(s.red_cards);
                 let total = (satisfaction * 50 + on_time * 30 + complaints * 20) / 100 - penalty;

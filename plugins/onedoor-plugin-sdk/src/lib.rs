@@ -247,6 +247,18 @@ impl RatingCounts {
     }
 }
 
+impl SubjectCounts {
+    /// The share of handled cases finished on time, in basis points (10,000 = all on time,
+    /// and also when nothing was handled).
+    pub fn on_time_basis_points(&self) -> i64 {
+        let handled = i64::from(self.cases_handled);
+        if handled == 0 {
+            return 10_000;
+        }
+        (handled - i64::from(self.overdue_cases).min(handled)) * 10_000 / handled
+    }
+}
+
 impl BranchInput {
     /// The latest decision of each branch that has decided, by (unit, matter).
     pub fn latest_decisions(&self) -> BTreeMap<(&str, &str), &BranchDecision> {

@@ -106,12 +106,7 @@ impl Evaluation for PingliangRules {
             .map(|s| {
                 let satisfaction =
                     i64::try_from(s.ratings.weighted_average(RATING_WEIGHTS).unwrap_or(10_000)).unwrap_or(i64::MAX);
-                let handled = i64::from(s.cases_handled);
-                let on_time = if handled == 0 {
-                    10_000
-                } else {
-                    (handled - i64::from(s.overdue_cases).min(handled)) * 10_000 / handled
-                };
+                let on_time = s.on_time_basis_points();
                 let penalty =
                     500 * i64::from(s.complaints) + 300 * i64::from(s.red_cards) + 100 * i64::from(s.warnings);
                 let total = (satisfaction * 60 + on_time * 40) / 100 - penalty;
