@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{Data, ErrorExtensionValues, Executor, Name, ServerError, Value, Variables};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
@@ -74,10 +74,10 @@ where
     E: async_graphql::Executor + Clone,
     A: Authenticate,
 {
-    let graphiql = GraphiQLSource::build().endpoint(GRAPHQL_PATH).subscription_endpoint(GRAPHQL_PATH).finish();
-    let state = Arc::new(Shared { executor, auth, limits, graphiql: Arc::from(graphiql) });
+    let state = Arc::new(Shared { executor, auth, limits });
     Router::new()
         .route(GRAPHQL_PATH, get(graphql_get::<E, A>).post(graphql_post::<E, A>))
+        .route("/graphql/assets/{file}", get(crate::graphiql::asset))
         .route("/healthz", get(healthz))
         .with_state(state)
 }
@@ -103,7 +103,6 @@ struct Shared<E, A> {
     executor: E,
     auth: A,
     limits: RequestLimits,
-    graphiql: Arc<str>,
 }
 
 type AppState<E, A> = State<Arc<Shared<E, A>>>;
@@ -652,7 +651,7 @@ async fn graphql_get<E: Executor, A: Authenticate>(
     };
     let params = Params::from_url(pairs);
     if matches!(params, Ok(None)) && parts.method == Method::GET && accepts_html(&parts.headers) {
-        return ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], shared.graphiql.to_string()).into_response();
+        return ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], crate::graphiql::PAGE).into_response();
     }
     let Some(media) = negotiate(&parts.headers) else {
         return not_acceptable();

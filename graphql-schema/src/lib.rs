@@ -8,6 +8,7 @@
 //! by the `onedoor` binary, embedded, or tested without a socket.
 
 mod error;
+mod graphiql;
 pub mod http;
 mod ids;
 mod loader;
@@ -62,17 +63,82 @@ impl Authenticate for TokenAuth {
     }
 }
 
+/// The schema with the configured limits, and the same schema with looser ones for
+/// operations that only introspect: GraphiQL's and code generators' introspection query nests
+/// `ofType` deeper than any data query needs, and its cost is bounded by the schema, not by
+/// data.
+#[derive(Clone)]
+struct Executors {
+    limited: OnedoorSchema,
+    introspection: OnedoorSchema,
+}
+
+/// Depth allowed to introspection-only operations.
+const INTROSPECTION_DEPTH: usize = 32;
+
+impl Executors {
+    fn pick(&self, request: &mut async_graphql::Request) -> &OnedoorSchema {
+        if introspection_only(request) { &self.introspection } else { &self.limited }
+    }
+}
+
+/// Whether every root field of every operation is an introspection field (`__schema`,
+/// `__type`, `__typename`); fragments at the root count as "no".
+fn introspection_only(request: &mut async_graphql::Request) -> bool {
+    use async_graphql::parser::types::Selection;
+    if !request.query.contains("__schema") && !request.query.contains("__type") {
+        return false;
+    }
+    let Ok(document) = request.parsed_query() else { return false };
+    document.operations.iter().all(|(_, op)| {
+        op.node.selection_set.node.items.iter().all(|item| match &item.node {
+            Selection::Field(f) => f.node.name.node.starts_with("__"),
+            _ => false,
+        })
+    })
+}
+
+impl async_graphql::Executor for Executors {
+    fn execute(
+        &self,
+        mut request: async_graphql::Request,
+    ) -> impl std::future::Future<Output = async_graphql::Response> + Send {
+        let schema = self.pick(&mut request).clone();
+        async move { schema.execute(request).await }
+    }
+
+    fn execute_stream(
+        &self,
+        mut request: async_graphql::Request,
+        session_data: Option<Arc<Data>>,
+    ) -> futures_util::stream::BoxStream<'static, async_graphql::Response> {
+        async_graphql::Executor::execute_stream(self.pick(&mut request), request, session_data)
+    }
+}
+
 /// The whole service: `GET`/`POST /graphql` (GraphiQL in a browser), WebSocket
 /// (`graphql-transport-ws`) at `/graphql`, and `GET /healthz`.
 pub fn app(od: Onedoor, verifier: Verifier, limits: &Limits) -> axum::Router {
-    let schema = build_schema(
-        od.clone(),
-        SchemaLimits {
-            max_depth: limits.max_depth,
-            max_complexity: limits.max_complexity,
-            max_page_size: limits.max_page_size,
-        },
-    );
+    let configured = SchemaLimits {
+        max_depth: limits.max_depth,
+        max_complexity: limits.max_complexity,
+        max_page_size: limits.max_page_size,
+    };
+    let executors = Executors {
+        limited: build_schema(od.clone(), configured),
+        introspection: build_schema(
+            od.clone(),
+            SchemaLimits {
+                max_depth: INTROSPECTION_DEPTH.max(limits.max_depth),
+                max_complexity: usize::MAX,
+                ..configured
+            },
+        ),
+    };
     let auth = TokenAuth { od, verifier: Arc::new(verifier) };
-    http::router(schema, auth, RequestLimits { max_aliases: limits.max_aliases, max_body_bytes: limits.max_body_bytes })
+    http::router(
+        executors,
+        auth,
+        RequestLimits { max_aliases: limits.max_aliases, max_body_bytes: limits.max_body_bytes },
+    )
 }
