@@ -38,6 +38,8 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
+    ensure_wasm_target();
+
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     // OUT_DIR is <target>/<profile>/build/<package>-<hash>/out: share one nested target
     // directory between profiles and between `cargo clippy` and `cargo test`.
@@ -74,4 +76,23 @@ fn main() {
         assert!(Path::new(&module).exists(), "{} was not built", module.display());
         println!("cargo:rustc-env={var}={}", module.display());
     }
+}
+
+/// The wasm target is listed in `rust-toolchain.toml`, but rustup adds listed targets only when
+/// it installs the toolchain: on a machine that already had the toolchain, add it here (rustup
+/// fetches it once), or say clearly what to run.
+fn ensure_wasm_target() {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(&rustc).args(["--print", "sysroot"]).output().ok().filter(|o| o.status.success());
+    let installed = sysroot.is_some_and(|o| {
+        Path::new(String::from_utf8_lossy(&o.stdout).trim()).join("lib/rustlib/wasm32-unknown-unknown").exists()
+    });
+    if installed {
+        return;
+    }
+    let added = Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]).status();
+    assert!(
+        added.is_ok_and(|s| s.success()),
+        "the wasm32-unknown-unknown target is missing and rustup could not add it: run `rustup target add wasm32-unknown-unknown`"
+    );
 }
