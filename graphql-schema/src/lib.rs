@@ -117,7 +117,8 @@ impl async_graphql::Executor for Executors {
 }
 
 /// The whole service: `GET`/`POST /graphql` (GraphiQL in a browser), WebSocket
-/// (`graphql-transport-ws`) at `/graphql`, and `GET /healthz`.
+/// (`graphql-transport-ws`) at `/graphql`, `GET /healthz` (the process answers) and
+/// `GET /readyz` (the database answers too: for load balancers in front of replicas).
 pub fn app(od: Onedoor, verifier: Verifier, limits: &Limits) -> axum::Router {
     let configured = SchemaLimits {
         max_depth: limits.max_depth,
@@ -135,10 +136,22 @@ pub fn app(od: Onedoor, verifier: Verifier, limits: &Limits) -> axum::Router {
             },
         ),
     };
-    let auth = TokenAuth { od, verifier: Arc::new(verifier) };
+    let auth = TokenAuth { od: od.clone(), verifier: Arc::new(verifier) };
     http::router(
         executors,
         auth,
         RequestLimits { max_aliases: limits.max_aliases, max_body_bytes: limits.max_body_bytes },
     )
+    .route("/readyz", axum::routing::get(move || readyz(od.clone())))
+}
+
+/// `GET /readyz`: 200 when the database answers, 503 otherwise (the cause is logged).
+async fn readyz(od: Onedoor) -> (axum::http::StatusCode, &'static str) {
+    match od.store().ping().await {
+        Ok(()) => (axum::http::StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check: the database does not answer");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
 }

@@ -84,3 +84,15 @@ async fn centres_units_staff_and_bundles() {
     assert_eq!(d["viewer"], json!(null));
     w.s.cleanup().await.unwrap();
 }
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let s = onedoor_tests::TestServer::start().await.unwrap();
+    let base = s.url.trim_end_matches("/graphql").to_owned();
+    for (path, expect) in [("/healthz", "ok"), ("/readyz", "ready")] {
+        let res = reqwest::get(format!("{base}{path}")).await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        assert_eq!(res.text().await.unwrap(), expect, "{path}");
+    }
+    s.cleanup().await.unwrap();
+}
