@@ -119,16 +119,17 @@ impl Query {
         page(ctx, first, after.clone())?;
         let (od, caller) = parts(ctx);
         let id = match (centre, caller.scope()) {
-            (Some(code), _) => od.centre_id(&code).await.map_err(query_error)?,
-            (None, Some(scope)) => Some(scope.centre),
+            (Some(code), _) => od
+                .centre_id(&code)
+                .await
+                .map_err(query_error)?
+                .ok_or_else(|| coded("NOT_FOUND", format!("no centre has the code `{code}`")))?,
+            (None, Some(scope)) => scope.centre,
             (None, None) => {
                 return Err(coded("CENTRE_REQUIRED", "anonymous callers name the centre (`centre: \"code\"`)"));
             }
         };
-        match id {
-            Some(id) => matters_of(ctx, id, first, after, filter).await,
-            None => Ok(Connection::new(false, false)),
-        }
+        matters_of(ctx, id, first, after, filter).await
     }
 }
 

@@ -108,6 +108,7 @@ async fn malformed_requests_and_limits_get_graphql_errors() {
         ("bad cursor", "{ matters(centre: \"x\", after: \"%%%\") { edges { cursor } } }", 200, "INVALID_CURSOR"),
         ("bad id", "{ node(id: \"nonsense\") { id } }", 200, "INVALID_ID"),
         ("anonymous without centre", "{ matters { edges { cursor } } }", 200, "CENTRE_REQUIRED"),
+        ("unknown centre", "{ matters(centre: \"atlantis\") { edges { cursor } } }", 200, "NOT_FOUND"),
     ];
     for (name, q, status, code) in cases {
         let (got, body) = s.post(None, q, json!({})).await.unwrap();
