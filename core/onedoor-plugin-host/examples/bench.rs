@@ -54,6 +54,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         first.stats.output_bytes,
         rated.stats.fuel_used
     );
+    let limits = plugin.limits();
+    println!(
+        "limits: fuel {}, memory {} MiB, output {} KiB, wall time {:?} (epoch interruption on, 1 ms tick)",
+        limits.fuel,
+        limits.memory_bytes >> 20,
+        limits.output_bytes >> 10,
+        limits.wall_time
+    );
     println!(
         "pooled memory: {}",
         if host.keeps_pages_resident() {

@@ -2,6 +2,7 @@
 
 use onedoor_domain::rules::RuleError;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// What went wrong loading or running a plugin, or in the author kit. Every variant has a
 /// stable [`code`](HostError::code); none leaves the host unable to serve the next call.
@@ -23,6 +24,13 @@ pub enum HostError {
     OutOfFuel {
         /// The fuel of one call.
         limit: u64,
+    },
+    /// The plugin ran longer than its wall time (fuel to spare, but too slow: the backstop
+    /// beside fuel).
+    #[error("the plugin ran out of time ({limit:?})")]
+    Timeout {
+        /// The wall time of one call.
+        limit: Duration,
     },
     /// The plugin asked for more memory than its cap.
     #[error("the plugin ran out of memory ({limit} bytes)")]
@@ -69,6 +77,9 @@ pub enum HostError {
         /// The import's name.
         name: String,
     },
+    /// The limits are not valid (a wall time of zero).
+    #[error("invalid limits: {0}")]
+    InvalidLimits(String),
     /// A fresh instance could not be created (e.g. every pooled slot is busy).
     #[error("the plugin could not be instantiated: {0}")]
     Instantiation(String),
@@ -100,6 +111,7 @@ impl HostError {
             HostError::MalformedOutput(_) => "MALFORMED_OUTPUT",
             HostError::Trap(_) => "TRAP",
             HostError::OutOfFuel { .. } => "OUT_OF_FUEL",
+            HostError::Timeout { .. } => "TIMEOUT",
             HostError::OutOfMemory { .. } => "OUT_OF_MEMORY",
             HostError::OutputTooLarge { .. } => "OUTPUT_TOO_LARGE",
             HostError::PluginTooLarge { .. } => "PLUGIN_TOO_LARGE",
@@ -108,6 +120,7 @@ impl HostError {
             HostError::BadContract(_) => "BAD_CONTRACT",
             HostError::UnsupportedContract { .. } => "UNSUPPORTED_CONTRACT",
             HostError::ForbiddenImport { .. } => "FORBIDDEN_IMPORT",
+            HostError::InvalidLimits(_) => "INVALID_LIMITS",
             HostError::Instantiation(_) => "INSTANTIATION_FAILED",
             HostError::Engine(_) => "ENGINE",
             HostError::Build(_) => "BUILD_FAILED",
@@ -124,6 +137,7 @@ impl HostError {
             HostError::MalformedOutput(_)
                 | HostError::Trap(_)
                 | HostError::OutOfFuel { .. }
+                | HostError::Timeout { .. }
                 | HostError::OutOfMemory { .. }
                 | HostError::OutputTooLarge { .. }
                 | HostError::Instantiation(_)

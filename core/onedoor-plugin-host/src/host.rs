@@ -1,6 +1,6 @@
 //! The host: one engine per process, plugins loaded and checked once (compiled artifacts
-//! cached by SHA-256), and a fresh store and instance for every call, bounded by fuel, memory
-//! and output size.
+//! cached by SHA-256), and a fresh store and instance for every call, bounded by fuel, wall
+//! time, memory and output size.
 
 use crate::decision::{Hook, Request, Response};
 use crate::error::HostError;
@@ -13,7 +13,10 @@ use onedoor_domain::rules::{
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{
@@ -29,6 +32,9 @@ const KEEP_RESIDENT_BYTES: usize = 2 << 20;
 
 /// The contract's package, as named in a component's imports and exports.
 const PACKAGE: &str = "onedoor:rules";
+
+/// How often the epoch thread advances the engine's epoch: the granularity of the wall time.
+const TICK: Duration = Duration::from_millis(1);
 
 /// A failed call, as reported to the host's failure observer (which raises the supervision
 /// alert).
@@ -51,6 +57,7 @@ type Observer = Arc<dyn Fn(&Failure) + Send + Sync>;
 /// called from many threads at once.
 pub struct PluginHost {
     engine: Engine,
+    ticker: Arc<Ticker>,
     linker: Linker<CallState>,
     config: HostConfig,
     cache: Mutex<HashMap<Sha256, Arc<Compiled>>>,
@@ -70,7 +77,52 @@ struct Compiled {
     size: usize,
     contract: &'static str,
     engine: Engine,
+    /// Keeps the epoch advancing while the plugin can be called, even after the host dropped.
+    ticker: Arc<Ticker>,
     pre: v0_1_0::RulesPre<CallState>,
+}
+
+/// The thread that advances the engine's epoch every [`TICK`], so a call's epoch deadline
+/// measures wall time. Shared by the host and every plugin loaded from it; when the last of
+/// them drops, the thread is woken, stops and is joined.
+struct Ticker {
+    /// Dropping the sender stops the thread.
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Ticker {
+    fn start(engine: Engine) -> Result<Ticker, HostError> {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("onedoor-plugin-epoch".into())
+            .spawn(move || {
+                // Each wait lasts at least a tick, so ticks are never closer than TICK.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(TICK) {
+                    engine.increment_epoch();
+                }
+            })
+            .map_err(|e| HostError::Engine(format!("the epoch thread could not start: {e}")))?;
+        Ok(Ticker { stop: Some(stop), thread: Some(thread) })
+    }
+
+    /// The epoch deadline of a call that may take `wall_time`: one tick more than the whole
+    /// ticks in it, since the first tick may come at once.
+    fn deadline(&self, wall_time: Duration) -> u64 {
+        let ticks = wall_time.as_nanos().div_ceil(TICK.as_nanos()).saturating_add(1);
+        // Far beyond any real wall time, and the engine's epoch plus it cannot overflow.
+        u64::try_from(ticks).unwrap_or(u64::MAX).min(u64::MAX / 2)
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            // The thread only loops and increments; it cannot panic.
+            thread.join().ok();
+        }
+    }
 }
 
 /// The data of one call's store.
@@ -121,8 +173,12 @@ pub struct Outcome<T> {
 }
 
 impl PluginHost {
-    /// Builds the engine (fuel metering on, pooling allocator) from `config`.
+    /// Builds the engine (fuel metering and epoch interruption on, pooling allocator) from
+    /// `config`, and starts the thread that advances the epoch every millisecond (the clock of
+    /// the wall-time limit; it stops when the host and every plugin loaded from it have
+    /// dropped). Refuses invalid default limits (`INVALID_LIMITS`).
     pub fn new(config: HostConfig) -> Result<PluginHost, HostError> {
+        config.limits.validate()?;
         let mut pool = PoolingAllocationConfig::default();
         let slots = config.max_concurrent_calls.max(1);
         pool.total_component_instances(slots)
@@ -140,10 +196,11 @@ impl PluginHost {
                 .table_keep_resident(64 << 10);
         }
         let mut wasm = Config::new();
-        wasm.consume_fuel(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        wasm.consume_fuel(true).epoch_interruption(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&wasm).map_err(|e| HostError::Engine(format!("{e:#}")))?;
         Ok(PluginHost {
             linker: Linker::new(&engine),
+            ticker: Arc::new(Ticker::start(engine.clone())?),
             engine,
             config,
             cache: Mutex::new(HashMap::new()),
@@ -152,8 +209,8 @@ impl PluginHost {
         })
     }
 
-    /// Calls `observer` after every failed call (trap, fuel, memory, output, malformed
-    /// output): the platform raises a supervision alert from it.
+    /// Calls `observer` after every failed call (trap, fuel, wall time, memory, output,
+    /// malformed output): the platform raises a supervision alert from it.
     pub fn on_failure(mut self, observer: impl Fn(&Failure) + Send + Sync + 'static) -> PluginHost {
         self.observer = Some(Arc::new(observer));
         self
@@ -183,13 +240,14 @@ impl PluginHost {
     /// Checks and compiles a plugin (or takes it from the cache by its SHA-256), to be called
     /// with `limits` (a memory cap above the host's ceiling is lowered to it).
     ///
-    /// Refused: a file above the size cap (`PLUGIN_TOO_LARGE`), a core module or anything
-    /// else that is not a component (`NOT_A_COMPONENT`), one that does not compile
-    /// (`INVALID_COMPONENT`), one that imports anything but the contract's type-only
-    /// interface (`FORBIDDEN_IMPORT`, e.g. WASI), one built against an unknown contract
-    /// version (`UNSUPPORTED_CONTRACT`), one whose exports do not match the contract
-    /// (`BAD_CONTRACT`).
+    /// Refused: invalid limits (`INVALID_LIMITS`: a wall time of zero), a file above the size
+    /// cap (`PLUGIN_TOO_LARGE`), a core module or anything else that is not a component
+    /// (`NOT_A_COMPONENT`), one that does not compile (`INVALID_COMPONENT`), one that imports
+    /// anything but the contract's type-only interface (`FORBIDDEN_IMPORT`, e.g. WASI), one
+    /// built against an unknown contract version (`UNSUPPORTED_CONTRACT`), one whose exports do
+    /// not match the contract (`BAD_CONTRACT`).
     pub fn load_with(&self, bytes: &[u8], limits: Limits) -> Result<WasmRules, HostError> {
+        limits.validate()?;
         let limits = Limits { memory_bytes: limits.memory_bytes.min(self.config.max_memory_bytes), ..limits };
         if bytes.len() > self.config.max_plugin_bytes {
             return Err(HostError::PluginTooLarge { size: bytes.len(), limit: self.config.max_plugin_bytes });
@@ -205,7 +263,14 @@ impl PluginHost {
         let instance_pre =
             self.linker.instantiate_pre(&component).map_err(|e| HostError::BadContract(format!("{e:#}")))?;
         let pre = v0_1_0::RulesPre::new(instance_pre).map_err(|e| HostError::BadContract(format!("{e:#}")))?;
-        let compiled = Arc::new(Compiled { sha256, size: bytes.len(), contract, engine: self.engine.clone(), pre });
+        let compiled = Arc::new(Compiled {
+            sha256,
+            size: bytes.len(),
+            contract,
+            engine: self.engine.clone(),
+            ticker: self.ticker.clone(),
+            pre,
+        });
         self.cache.lock().unwrap_or_else(PoisonError::into_inner).insert(sha256, compiled.clone());
         Ok(WasmRules { compiled, limits, observer: self.observer.clone() })
     }
@@ -322,7 +387,8 @@ impl WasmRules {
         self.limits
     }
 
-    /// The same plugin with other limits.
+    /// The same plugin with other limits (invalid ones make every call fail with
+    /// `INVALID_LIMITS`).
     pub fn with_limits(&self, limits: Limits) -> WasmRules {
         WasmRules { limits, ..self.clone() }
     }
@@ -411,18 +477,22 @@ impl WasmRules {
         result
     }
 
-    /// One call in a fresh store and instance: fuel and memory bounded, the answer's size
-    /// checked before it is converted.
+    /// One call in a fresh store and instance: fuel, wall time and memory bounded, the
+    /// answer's size checked before it is converted.
     fn run<W, T>(
         &self,
         call: impl FnOnce(&mut Store<CallState>, &Bindings) -> wasmtime::Result<Result<W, v0_1_0::w::RuleError>>,
         size: fn(&W) -> usize,
         convert: impl FnOnce(W) -> Result<T, HostError>,
     ) -> Result<Outcome<T>, HostError> {
+        self.limits.validate()?;
         let limiter = MemoryLimiter { cap: self.limits.memory_bytes, peak: 0, hit: false };
         let mut store = Store::new(&self.compiled.engine, CallState { limiter });
         store.limiter(|state| &mut state.limiter);
         store.set_fuel(self.limits.fuel).map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        // Before instantiating: a store's deadline is 0 until set, and would trap at once.
+        store.set_epoch_deadline(self.compiled.ticker.deadline(self.limits.wall_time));
+        store.epoch_deadline_trap();
         let rules = match self.compiled.pre.instantiate(&mut store) {
             Ok(rules) => rules,
             Err(e) => return Err(self.classify(&store, e, true)),
@@ -445,6 +515,7 @@ impl WasmRules {
         }
         match e.downcast_ref::<Trap>() {
             Some(Trap::OutOfFuel) => HostError::OutOfFuel { limit: self.limits.fuel },
+            Some(Trap::Interrupt) => HostError::Timeout { limit: self.limits.wall_time },
             Some(trap) => HostError::Trap(trap.to_string()),
             None if instantiating => HostError::Instantiation(format!("{e:#}")),
             // Lifting the answer failed (bad UTF-8, a bad discriminant …): the plugin broke
@@ -478,5 +549,38 @@ impl EvaluationRule for WasmRules {
 
     fn assess(&self, input: &AssessInput) -> Result<Assessment, RuleError> {
         WasmRules::assess(self, input).map(|o| o.value).map_err(HostError::into_rule_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_cover_the_wall_time_in_whole_ticks() {
+        let host = PluginHost::new(HostConfig { max_concurrent_calls: 1, ..HostConfig::default() });
+        let Ok(host) = host else { panic!("{:?}", host.err()) };
+        let deadline = |d: Duration| host.ticker.deadline(d);
+        assert_eq!(deadline(Duration::from_millis(20)), 21);
+        assert_eq!(deadline(Duration::from_micros(300)), 2);
+        assert_eq!(deadline(Duration::MAX), u64::MAX / 2);
+    }
+
+    #[test]
+    fn the_epoch_thread_stops_when_the_host_drops() {
+        let host = PluginHost::new(HostConfig { max_concurrent_calls: 1, ..HostConfig::default() });
+        let Ok(host) = host else { panic!("{:?}", host.err()) };
+        let ticker = Arc::downgrade(&host.ticker);
+        assert!(ticker.upgrade().is_some());
+        drop(host);
+        // The last handle dropped: the ticker's drop stopped and joined the thread.
+        assert!(ticker.upgrade().is_none());
+    }
+
+    #[test]
+    fn invalid_default_limits_are_refused() {
+        let limits = Limits { wall_time: Duration::ZERO, ..Limits::default() };
+        let err = PluginHost::new(HostConfig { limits, max_concurrent_calls: 1, ..HostConfig::default() }).err();
+        assert_eq!(err.map(|e| e.code().to_owned()), Some("INVALID_LIMITS".to_owned()));
     }
 }

@@ -1,14 +1,22 @@
 //! The limits of a plugin call and of the host, as declared data, and the digest plugins are
 //! known by.
 
+use crate::error::HostError;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// What one call of a plugin may use. Per centre (a centre's plugin is loaded with its limits);
 /// [`Limits::default`] is the host's default.
+///
+/// Fuel is the deterministic bound on work; the wall time is a backstop for what fuel does not
+/// see (a call descheduled, slow host code). As JSON, the wall time is whole milliseconds:
+/// `{"fuel": 10000000, "memory_bytes": 16777216, "output_bytes": 65536, "wall_time_ms": 100}`
+/// (`wall_time_ms` may be left out: 100; 0 is refused).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawLimits", into = "RawLimits")]
 pub struct Limits {
     /// Fuel per call (roughly one unit per WebAssembly instruction). Default 10 million; a
     /// plan of five matters takes about 10 thousand.
@@ -18,6 +26,12 @@ pub struct Limits {
     /// The largest answer accepted, in bytes (strings' bytes plus a fixed size per field).
     /// Default 64 KiB.
     pub output_bytes: usize,
+    /// The wall-clock time one call may take, instantiation included; a call still running
+    /// then stops with `TIMEOUT`. Must be above zero. Default 100 ms. The host's clock ticks
+    /// every millisecond, so a call is never stopped before this time, and usually within a
+    /// millisecond or so after it (later on an overloaded machine). Keep it well above what a
+    /// call normally takes, since a busy machine also counts here.
+    pub wall_time: Duration,
 }
 
 impl Limits {
@@ -27,6 +41,17 @@ impl Limits {
     pub const DEFAULT_MEMORY_BYTES: usize = 16 << 20;
     /// The default output cap, in bytes.
     pub const DEFAULT_OUTPUT_BYTES: usize = 64 << 10;
+    /// The default wall time of a call.
+    pub const DEFAULT_WALL_TIME: Duration = Duration::from_millis(100);
+
+    /// Checks the limits: the wall time must be above zero (`INVALID_LIMITS` otherwise).
+    /// Loading a plugin and every call check them.
+    pub fn validate(&self) -> Result<(), HostError> {
+        if self.wall_time.is_zero() {
+            return Err(HostError::InvalidLimits("the wall time of a call must be above zero".into()));
+        }
+        Ok(())
+    }
 }
 
 impl Default for Limits {
@@ -35,6 +60,52 @@ impl Default for Limits {
             fuel: Self::DEFAULT_FUEL,
             memory_bytes: Self::DEFAULT_MEMORY_BYTES,
             output_bytes: Self::DEFAULT_OUTPUT_BYTES,
+            wall_time: Self::DEFAULT_WALL_TIME,
+        }
+    }
+}
+
+/// [`Limits`] as JSON: the wall time in whole milliseconds.
+#[derive(Serialize, Deserialize)]
+struct RawLimits {
+    fuel: u64,
+    memory_bytes: usize,
+    output_bytes: usize,
+    #[serde(default = "default_wall_time_ms")]
+    wall_time_ms: u64,
+}
+
+fn default_wall_time_ms() -> u64 {
+    millis_up(Limits::DEFAULT_WALL_TIME)
+}
+
+/// Whole milliseconds, rounded up (so a positive wall time never becomes 0).
+fn millis_up(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX)
+}
+
+impl TryFrom<RawLimits> for Limits {
+    type Error = HostError;
+
+    fn try_from(r: RawLimits) -> Result<Limits, HostError> {
+        let limits = Limits {
+            fuel: r.fuel,
+            memory_bytes: r.memory_bytes,
+            output_bytes: r.output_bytes,
+            wall_time: Duration::from_millis(r.wall_time_ms),
+        };
+        limits.validate()?;
+        Ok(limits)
+    }
+}
+
+impl From<Limits> for RawLimits {
+    fn from(l: Limits) -> RawLimits {
+        RawLimits {
+            fuel: l.fuel,
+            memory_bytes: l.memory_bytes,
+            output_bytes: l.output_bytes,
+            wall_time_ms: millis_up(l.wall_time),
         }
     }
 }
@@ -141,5 +212,32 @@ mod tests {
         assert_eq!(hex.parse::<Sha256>(), Ok(d));
         assert!("xyz".parse::<Sha256>().is_err());
         assert!("é".repeat(32).parse::<Sha256>().is_err());
+    }
+
+    #[test]
+    fn limits_are_json_with_the_wall_time_in_milliseconds() {
+        let json = serde_json::to_value(Limits::default()).unwrap_or_default();
+        assert_eq!(
+            json,
+            serde_json::json!({"fuel": 10_000_000, "memory_bytes": 16 << 20, "output_bytes": 64 << 10, "wall_time_ms": 100})
+        );
+        let read = |s: &str| serde_json::from_str::<Limits>(s).map_err(|e| e.to_string());
+        let l = read(r#"{"fuel": 5, "memory_bytes": 6, "output_bytes": 7, "wall_time_ms": 20}"#);
+        assert_eq!(l, Ok(Limits { fuel: 5, memory_bytes: 6, output_bytes: 7, wall_time: Duration::from_millis(20) }));
+        // Limits stored before the wall time existed get the default.
+        let l = read(r#"{"fuel": 5, "memory_bytes": 6, "output_bytes": 7}"#);
+        assert_eq!(l.map(|l| l.wall_time), Ok(Limits::DEFAULT_WALL_TIME));
+        let zero = read(r#"{"fuel": 5, "memory_bytes": 6, "output_bytes": 7, "wall_time_ms": 0}"#);
+        assert!(zero.is_err_and(|e| e.contains("above zero")));
+        // A fraction of a millisecond rounds up, never to 0.
+        let short = Limits { wall_time: Duration::from_micros(300), ..Limits::default() };
+        assert_eq!(serde_json::to_value(short).unwrap_or_default()["wall_time_ms"], 1);
+    }
+
+    #[test]
+    fn a_zero_wall_time_is_invalid() {
+        assert!(Limits::default().validate().is_ok());
+        let zero = Limits { wall_time: Duration::ZERO, ..Limits::default() };
+        assert_eq!(zero.validate().map_err(|e| e.code().to_owned()), Err("INVALID_LIMITS".to_owned()));
     }
 }

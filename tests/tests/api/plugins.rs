@@ -18,6 +18,7 @@ use onedoor_plugin_host::{
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock};
+use std::time::Duration;
 use uuid::Uuid;
 
 const PINGLIANG: &str = env!("ONEDOOR_TEST_PINGLIANG_WASM");
@@ -170,7 +171,12 @@ fn the_two_centres_fix_bad_ratings_in_5_and_15_working_days() {
 /// `code`, and then the same plugin and another serve good calls at once.
 #[track_caller]
 fn check_contained(behaviour: &str, code: &str) {
-    let hostile = load(HOSTILE);
+    check_contained_with(&load(HOSTILE), behaviour, code);
+}
+
+/// [`check_contained`], with the hostile plugin loaded under the caller's limits.
+#[track_caller]
+fn check_contained_with(hostile: &WasmRules, behaviour: &str, code: &str) {
     let err = hostile.plan(&project_case(behaviour)).unwrap_err();
     assert_eq!(err.code(), code, "{behaviour}: {err}");
     let alerted = FAILURES
@@ -187,6 +193,27 @@ fn check_contained(behaviour: &str, code: &str) {
 #[test]
 fn an_endless_loop_runs_out_of_fuel() {
     check_contained("loop", "OUT_OF_FUEL");
+}
+
+#[test]
+fn an_endless_loop_with_fuel_to_spare_times_out() {
+    // Fuel cannot stop it (u64::MAX units would last decades): the wall time does.
+    let limits = Limits { fuel: u64::MAX, wall_time: Duration::from_millis(20), ..Limits::default() };
+    let hostile = load(HOSTILE).with_limits(limits);
+    check_contained_with(&hostile, "loop", "TIMEOUT");
+    let err = hostile.plan(&project_case("loop")).unwrap_err();
+    assert!(matches!(err, HostError::Timeout { limit } if limit == limits.wall_time), "{err:?}");
+    // Through the domain's trait, the same failure is an engine error with its code.
+    assert_eq!(ParallelApprovalRule::plan(&hostile, &project_case("loop")).unwrap_err().code(), "TIMEOUT");
+}
+
+#[test]
+fn a_zero_wall_time_is_refused() {
+    let zero = Limits { wall_time: Duration::ZERO, ..Limits::default() };
+    assert_eq!(host().load_with(&component(PINGLIANG), zero).unwrap_err().code(), "INVALID_LIMITS");
+    let err = load(PINGLIANG).with_limits(zero).plan(&project_case("PL-2026-000006")).unwrap_err();
+    assert_eq!(err.code(), "INVALID_LIMITS");
+    assert!(!err.is_call_failure());
 }
 
 #[test]
