@@ -16,7 +16,7 @@ use onedoor_domain::{BundleId, Caller, CentreId, MatterId, Scope, StaffId, UnitI
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    Set,
 };
 use uuid::Uuid;
 
@@ -224,7 +224,7 @@ impl Store {
             note: &by.note,
             at: by.at,
         };
-        let tx = self.db.begin().await?;
+        let tx = self.write().await?;
         insert_matter(&tx, &m, &meta, "ownerUnit").await?;
         tx.commit().await?;
         Ok(())
@@ -243,7 +243,7 @@ impl Store {
         by: &Provenance,
     ) -> Result<Matter> {
         let meta = VersionMeta { operation: op, related: &[], actor: by.actor, note: &by.note, at: by.at };
-        let tx = self.db.begin().await?;
+        let tx = self.write().await?;
         let m = transition(&tx, scope, id, expected, guide, &meta, "id").await?;
         tx.commit().await?;
         Ok(m)
@@ -261,7 +261,7 @@ impl Store {
     ) -> Result<Vec<Matter>> {
         let (actor, note, at) = (by.actor, by.note.as_str(), by.at);
         let part_ids: Vec<MatterId> = parts.iter().map(|p| p.id).collect();
-        let tx = self.db.begin().await?;
+        let tx = self.write().await?;
         let src_meta = VersionMeta { operation: CatalogueOperation::Split, related: &part_ids, actor, note, at };
         transition(&tx, scope, source, expected, None, &src_meta, "id").await?;
         let part_meta = VersionMeta { operation: CatalogueOperation::Split, related: &[source], actor, note, at };
@@ -285,7 +285,7 @@ impl Store {
         by: &Provenance,
     ) -> Result<Matter> {
         let (actor, note, at) = (by.actor, by.note.as_str(), by.at);
-        let tx = self.db.begin().await?;
+        let tx = self.write().await?;
         let src_meta = VersionMeta { operation: CatalogueOperation::Merge, related: &[result.id], actor, note, at };
         for (i, s) in sources.iter().enumerate() {
             transition(&tx, scope, *s, None, None, &src_meta, &format!("sources.{i}")).await?;
@@ -421,7 +421,7 @@ impl Store {
 
     /// Creates a bundle in the caller's centre.
     pub async fn create_bundle(&self, scope: &Scope, b: &Bundle) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.write().await?;
         if unit::Entity::find_by_id((own(scope), b.lead_unit.0)).one(&tx).await?.is_none() {
             return Err(StoreError::Rule(DomainError::new(
                 "leadUnit",

@@ -19,7 +19,10 @@ pub use catalogue::{MatterFilter, Provenance, SplitPart};
 pub use migration::Migrator;
 
 use onedoor_domain::{Caller, CentreId, Scope};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
@@ -159,6 +162,17 @@ impl Store {
     /// The connection, for tests and tools that need raw access.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Starts a transaction that writes. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a transaction that read first and upgraded later could fail with
+    /// "database is locked" when another writer got in between, instead of waiting its turn.
+    pub(crate) async fn write(&self) -> Result<DatabaseTransaction> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        Ok(self.db.begin_with_options(options).await?)
     }
 
     /// Whether the store is reachable (for health checks).

@@ -8,7 +8,7 @@ use onedoor_domain::values::{Code, Name};
 use onedoor_domain::{Caller, CentreId, HallId, MatterId, Roles, Scope, StaffId, UnitId, WindowId, ZoneId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    Set,
 };
 use uuid::Uuid;
 
@@ -151,7 +151,7 @@ impl Store {
 
     /// Creates a hall run by the caller's centre, which becomes its first member.
     pub async fn create_hall(&self, scope: &Scope, h: &Hall) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.write().await?;
         hall::ActiveModel {
             centre_id: Set(own(scope)),
             id: Set(h.id.0),
@@ -265,7 +265,7 @@ impl Store {
     pub async fn create_window(&self, scope: &Scope, w: &Window, matters: &[(CentreId, MatterId)]) -> Result<()> {
         let hall = self.own_hall(scope, w.hall).await?;
         self.check_zone_in_hall(scope, w.zone, w.hall).await?;
-        let tx = self.db.begin().await?;
+        let tx = self.write().await?;
         window::ActiveModel {
             centre_id: Set(own(scope)),
             id: Set(w.id.0),
@@ -299,7 +299,7 @@ impl Store {
         if let Some(z) = zone {
             self.check_zone_in_hall(scope, z, HallId(current.hall_id)).await?;
         }
-        let tx = self.db.begin().await?;
+        let tx = self.write().await?;
         let mut am = current.into_active_model();
         if let Some(n) = name {
             am.name = Set(n.to_string());

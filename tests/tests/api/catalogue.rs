@@ -179,3 +179,34 @@ async fn search_by_name_code_unit_zone_and_mode() {
     let _ = ADD_MATTER;
     w.s.cleanup().await.unwrap();
 }
+
+/// Eight admins change the same version at once: exactly one wins, the others get
+/// `CONFLICT`, and no change is lost or applied twice.
+#[tokio::test]
+async fn concurrent_changes_of_one_version_have_exactly_one_winner() {
+    let w = World::new().await;
+    let s = &w.s;
+    let id = &w.pl.matters[1];
+    let tries = (0..8).map(|i| {
+        let input =
+            json!({ "input": { "id": id, "expectedVersion": 1, "guide": { "name": format!("并发修改 {i}") } } });
+        s.post(Some(&w.pl.admin), CHANGE, input)
+    });
+    let results = futures_util::future::join_all(tries).await;
+    let mut won = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        let (status, body) = r.unwrap();
+        assert_eq!(status, 200, "{body}");
+        let p = &body["data"]["changeMatter"];
+        match p["userErrors"].as_array().map(Vec::len) {
+            Some(0) => won.push(i),
+            _ => assert_eq!(p["userErrors"][0]["code"], "CONFLICT", "{body}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one change wins: {won:?}");
+    let d = s.gql(Some(&w.pl.admin), MATTER, json!({ "id": id })).await;
+    assert_eq!(d["node"]["version"], 2);
+    assert_eq!(d["node"]["name"], format!("并发修改 {}", won[0]));
+    assert_eq!(d["node"]["versions"].as_array().unwrap().len(), 2);
+    w.s.cleanup().await.unwrap();
+}
