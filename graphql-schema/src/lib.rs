@@ -143,6 +143,14 @@ pub fn app(od: Onedoor, verifier: Verifier, limits: &Limits) -> axum::Router {
         RequestLimits { max_aliases: limits.max_aliases, max_body_bytes: limits.max_body_bytes },
     )
     .route("/readyz", axum::routing::get(move || readyz(od.clone())))
+    // A span per request (method, path, status, latency at debug level) for operators.
+    .layer(tower_http::trace::TraceLayer::new_for_http())
+    // A slow or stalled request cannot hold a connection for ever; a WebSocket upgrade
+    // answers at once, so subscriptions are not cut.
+    .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        std::time::Duration::from_secs(limits.request_timeout_seconds as u64),
+    ))
 }
 
 /// `GET /readyz`: 200 when the database answers, 503 otherwise (the cause is logged).

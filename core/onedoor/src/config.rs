@@ -182,11 +182,21 @@ pub struct Limits {
     pub max_aliases: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Longest an HTTP request may take, in seconds, before it is answered with 408
+    /// (subscriptions over WebSocket are not bounded by it).
+    pub request_timeout_seconds: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_depth: 12, max_complexity: 2000, max_page_size: 100, max_aliases: 30, max_body_bytes: 1024 * 1024 }
+        Self {
+            max_depth: 12,
+            max_complexity: 2000,
+            max_page_size: 100,
+            max_aliases: 30,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_seconds: 30,
+        }
     }
 }
 
@@ -351,6 +361,7 @@ impl Config {
             ("limits.max_page_size", self.limits.max_page_size),
             ("limits.max_aliases", self.limits.max_aliases),
             ("limits.max_body_bytes", self.limits.max_body_bytes),
+            ("limits.request_timeout_seconds", self.limits.request_timeout_seconds),
         ];
         for (setting, value) in limits {
             if value == 0 {

@@ -121,3 +121,30 @@ async fn malformed_requests_and_limits_get_graphql_errors() {
     }
     s.cleanup().await.unwrap();
 }
+
+/// A client that sends half a request and stalls is answered 408 once the request timeout
+/// passes, instead of holding the connection for ever.
+#[tokio::test]
+async fn a_stalled_request_gets_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start_with(Limits { request_timeout_seconds: 1, ..Limits::default() }).await.unwrap();
+    let addr = s.url.trim_start_matches("http://").trim_end_matches("/graphql").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"query\":"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 1024];
+    // The server answers and closes; read until it does.
+    loop {
+        let n = tcp.read(&mut buf).await.unwrap();
+        reply.extend_from_slice(&buf[..n]);
+        if n == 0 || reply.windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    s.cleanup().await.unwrap();
+}
