@@ -37,6 +37,29 @@ impl Drop for TestServer {
     }
 }
 
+/// The folder of the Node.js clients the suite drives the server with (`graphql-http`'s audit,
+/// `graphql-ws`, graphql-js), with its locked packages installed: `npm ci` runs once per test
+/// process, however many tests ask at once.
+pub fn node_clients() -> &'static std::path::Path {
+    static INSTALLED: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("audit");
+        // npm ci leaves node_modules/.package-lock.json; missing or older than the lock file
+        // means the packages are not (or no longer) what the lock file says.
+        let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let installed = modified(&dir.join("node_modules/.package-lock.json"));
+        if installed.is_none() || installed < modified(&dir.join("package-lock.json")) {
+            let status = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--silent"])
+                .current_dir(&dir)
+                .status()
+                .unwrap_or_else(|e| panic!("npm could not start (Node.js is needed for these tests): {e}"));
+            assert!(status.success(), "npm ci failed in {}", dir.display());
+        }
+        dir
+    })
+}
+
 /// Which database the suite runs on: `ONEDOOR_TEST_DATABASE_URL` (PostgreSQL) or SQLite.
 pub fn backend() -> &'static str {
     if std::env::var("ONEDOOR_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) { "postgres" } else { "sqlite" }

@@ -2,17 +2,12 @@
 //! MUST audit may fail. Needs Node.js; installs the audit's locked packages on first run.
 
 use onedoor_tests::TestServer;
-use std::path::Path;
+
 use std::process::Command;
 
 #[tokio::test]
 async fn graphql_over_http_audit_has_no_must_failure() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("audit");
-    if !dir.join("node_modules/graphql-http").exists() {
-        let st =
-            Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--silent"]).current_dir(&dir).status().unwrap();
-        assert!(st.success(), "npm ci failed in tests/audit");
-    }
+    let dir = onedoor_tests::node_clients().to_owned();
     let s = TestServer::start().await.unwrap();
     let url = s.url.clone();
     let out =

@@ -19,18 +19,10 @@ fn committed_schema_matches_the_code() {
 /// than the data limits allow; it must still pass, while data queries keep their limits.
 #[tokio::test]
 async fn the_standard_introspection_query_passes_the_default_limits() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("audit");
-    if !dir.join("node_modules/graphql").exists() {
-        let st = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--silent"])
-            .current_dir(&dir)
-            .status()
-            .unwrap();
-        assert!(st.success(), "npm ci failed in tests/audit");
-    }
+    let dir = onedoor_tests::node_clients();
     let out = std::process::Command::new("node")
         .args(["--input-type=module", "-e", "import { getIntrospectionQuery } from 'graphql'; process.stdout.write(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true }))"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

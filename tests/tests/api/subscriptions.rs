@@ -3,7 +3,7 @@
 
 use crate::world::World;
 use serde_json::{Value, json};
-use std::path::Path;
+
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{ChildStdout, Command};
@@ -21,15 +21,7 @@ async fn next_line(lines: &mut Lines<BufReader<ChildStdout>>, wait: Duration) ->
 #[tokio::test]
 async fn catalogue_changes_reach_a_graphql_ws_client() {
     let w = World::new().await;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("audit");
-    if !dir.join("node_modules/graphql-ws").exists() {
-        let st = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--silent"])
-            .current_dir(&dir)
-            .status()
-            .unwrap();
-        assert!(st.success(), "npm ci failed in tests/audit");
-    }
+    let dir = onedoor_tests::node_clients();
     let ws_url = w.s.url.replace("http://", "ws://");
     let query = "subscription { catalogueChanged(centre: \"pingliang\") { operation version matter { code status guide { name } } } }";
     let mut child = Command::new("node")
@@ -38,7 +30,7 @@ async fn catalogue_changes_reach_a_graphql_ws_client() {
         .arg(query)
         .arg("")
         .arg("1000")
-        .current_dir(&dir)
+        .current_dir(dir)
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
