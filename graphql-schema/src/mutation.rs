@@ -461,10 +461,10 @@ pub struct CancelBundleInput {
 
 /// Mutations of the organisation and the catalogue (admin role).
 #[derive(Debug, Default)]
-pub struct Mutation;
+pub struct CatalogueMutation;
 
 #[Object]
-impl Mutation {
+impl CatalogueMutation {
     /// Creates a child centre of the caller's centre.
     async fn create_centre(&self, ctx: &Context<'_>, input: CreateCentreInput) -> Result<CentrePayload> {
         let (od, caller) = parts(ctx);

@@ -2,17 +2,32 @@
 
 use crate::error::{coded, query_error};
 use crate::ids::{Kind, decode_any};
-use crate::mutation::Mutation;
+use crate::mutation::CatalogueMutation;
 use crate::scalars::{CatalogueOperation, MatterFilterInput, Role};
 use crate::types::*;
 use async_graphql::connection::Connection;
-use async_graphql::{Context, ID, Object, Result, Schema, SimpleObject, Subscription};
+use async_graphql::{
+    Context, ID, MergedObject, MergedSubscription, Object, Result, Schema, SimpleObject, Subscription,
+};
 use futures_util::Stream;
 use onedoor::Onedoor;
 use onedoor::domain::{BundleId, Caller, HallId, MatterId, StaffId, UnitId, WindowId, ZoneId};
 
 /// The onedoor schema.
 pub type OnedoorSchema = Schema<Query, Mutation, SubscriptionRoot>;
+
+/// Reads. (In the code, one part per capability, each in its own module.)
+#[derive(MergedObject, Default, Debug)]
+pub struct Query(OrganisationQuery);
+
+/// Writes: each takes one `input` and returns a payload with `userErrors`.
+#[derive(MergedObject, Default, Debug)]
+pub struct Mutation(CatalogueMutation);
+
+/// Live streams, over `graphql-transport-ws` at `/graphql`.
+#[derive(MergedSubscription, Default, Debug)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(CatalogueSubscription);
 
 /// Limits applied to every operation.
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +48,7 @@ impl Default for SchemaLimits {
 
 /// Builds the schema over a platform.
 pub fn build_schema(od: Onedoor, limits: SchemaLimits) -> OnedoorSchema {
-    Schema::build(Query, Mutation, SubscriptionRoot)
+    Schema::build(Query::default(), Mutation::default(), SubscriptionRoot::default())
         .data(od)
         .data(MaxPage(limits.max_page_size))
         .limit_depth(limits.max_depth)
@@ -43,7 +58,7 @@ pub fn build_schema(od: Onedoor, limits: SchemaLimits) -> OnedoorSchema {
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, SubscriptionRoot)
+    Schema::build(Query::default(), Mutation::default(), SubscriptionRoot::default())
         .finish()
         .sdl_with_options(async_graphql::SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
@@ -59,12 +74,12 @@ pub struct Viewer {
     roles: Vec<Role>,
 }
 
-/// Queries.
+/// Queries of the organisation and the catalogue.
 #[derive(Debug, Default)]
-pub struct Query;
+pub struct OrganisationQuery;
 
 #[Object]
-impl Query {
+impl OrganisationQuery {
     /// Any node by its global id; null if it does not exist or the caller may not see it.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         node(ctx, &id).await
@@ -183,12 +198,12 @@ impl CatalogueChange {
     }
 }
 
-/// Subscriptions (over `graphql-transport-ws` at `/graphql`).
+/// Subscriptions to the catalogue.
 #[derive(Debug, Default)]
-pub struct SubscriptionRoot;
+pub struct CatalogueSubscription;
 
 #[Subscription]
-impl SubscriptionRoot {
+impl CatalogueSubscription {
     /// Changes to a centre's catalogue (by centre code), for kiosks and portals that cache
     /// service guides.
     async fn catalogue_changed(
