@@ -9,6 +9,7 @@
 //! Values that have rules (codes, names, time limits, money) are built only by a `parse` that
 //! can fail, so a value held elsewhere in the code is always valid.
 
+pub mod calendar;
 pub mod catalogue;
 pub mod error;
 pub mod id;
