@@ -25,6 +25,12 @@ pub enum ErrorCode {
     InvalidState,
     /// A value refers to something that is not allowed here (e.g. a parent at a lower level).
     InvalidReference,
+    /// A required material has not been handed in.
+    MaterialMissing,
+    /// The work belongs to another unit's worklist or to another role.
+    NotAssigned,
+    /// Someone else acted first (the step is decided, the case changed): reload and retry.
+    Conflict,
 }
 
 impl ErrorCode {
@@ -40,6 +46,9 @@ impl ErrorCode {
             ErrorCode::Duplicate => "DUPLICATE",
             ErrorCode::InvalidState => "INVALID_STATE",
             ErrorCode::InvalidReference => "INVALID_REFERENCE",
+            ErrorCode::MaterialMissing => "MATERIAL_MISSING",
+            ErrorCode::NotAssigned => "NOT_ASSIGNED",
+            ErrorCode::Conflict => "CONFLICT",
         }
     }
 }

@@ -34,6 +34,8 @@ macro_rules! ids {
 ids! {
     /// A centre: the tenant.
     CentreId,
+    /// A case: one application with one number.
+    CaseId,
     /// A hall: a building shared by one or more centres.
     HallId,
     /// A zone of a hall.

@@ -10,6 +10,7 @@
 //! can fail, so a value held elsewhere in the code is always valid.
 
 pub mod calendar;
+pub mod case;
 pub mod catalogue;
 pub mod error;
 pub mod id;
@@ -17,7 +18,8 @@ pub mod organisation;
 pub mod rules;
 pub mod scope;
 pub mod values;
+pub mod workflow;
 
 pub use error::{DomainError, ErrorCode};
-pub use id::{BundleId, CentreId, HallId, MatterId, StaffId, UnitId, WindowId, ZoneId};
+pub use id::{BundleId, CaseId, CentreId, HallId, MatterId, StaffId, UnitId, WindowId, ZoneId};
 pub use scope::{Caller, Role, Roles, Scope};

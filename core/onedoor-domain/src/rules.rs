@@ -56,7 +56,7 @@ impl RuleError {
         }
     }
 
-    fn malformed(message: impl Into<String>) -> RuleError {
+    pub(crate) fn malformed(message: impl Into<String>) -> RuleError {
         RuleError::MalformedOutput(message.into())
     }
 }

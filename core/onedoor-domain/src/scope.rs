@@ -8,7 +8,8 @@ use crate::id::{CentreId, StaffId};
 use std::fmt;
 
 /// A staff role. A member of staff may hold several.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     /// Manages the centre's organisation and catalogue.
     Admin,
