@@ -974,7 +974,7 @@ impl Case {
             today: ctx.today,
             case_number: self.number.clone(),
             applicant: self.applicant.kind,
-            investment: self.investment.clone(),
+            investment: self.investment,
             matters: self.matters.iter().map(|m| m.matter.clone()).collect(),
             units,
         };
