@@ -1,5 +1,9 @@
 //! sea-orm entities: one module per table. Every centre-owned table's primary key leads with
 //! `centre_id`, so rows distribute by tenant (Citus, YugabyteDB) and every lookup is scoped.
+//! Each capability after the catalogue keeps its tables in a file of its own under `entity/`.
+
+mod cases;
+pub use cases::*;
 
 /// Centres: the tenants. The centre's own id is its tenant key.
 pub mod centre {

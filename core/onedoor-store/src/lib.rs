@@ -9,12 +9,14 @@
 //!
 //! SQLite (a file, WAL) is the default; PostgreSQL by URL. Only this crate knows SQL.
 
+mod cases;
 mod catalogue;
 pub mod entity;
 mod lookup;
 mod migration;
 mod organisation;
 
+pub use cases::{CaseBatch, CaseEvent, EventDraft, WorkItem, event_hash};
 pub use catalogue::{MatterFilter, Provenance, SplitPart};
 pub use migration::Migrator;
 

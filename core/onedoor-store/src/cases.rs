@@ -1,0 +1,674 @@
+//! Calendars, workflow definitions and cases.
+//!
+//! Case writes go through a [`CaseBatch`]: one transaction that carries the transitions of
+//! many requests (group commit). Each case UPDATE checks the version it was computed from, so a
+//! transition computed on stale state (another replica, or an earlier write of the same batch
+//! that lost) changes nothing and is reported as a conflict; events and worklist rows are
+//! appended in bulk when the batch commits; the case numbers and the per-centre hash chain
+//! advance once per batch.
+
+use crate::entity::{calendar_day, case, case_counter, case_event, case_step, chain_head, workflow};
+use crate::{Page, Result, Slice, Store, corrupt, own, private};
+use chrono::{DateTime, NaiveDate, Utc};
+use onedoor_domain::calendar::{Calendar, CalendarDay, DayKind};
+use onedoor_domain::case::{Case, CaseState, Change, Step};
+use onedoor_domain::workflow::WorkflowDef;
+use onedoor_domain::{Caller, CaseId, CentreId, MatterId, Scope, StaffId, UnitId, WindowId};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+fn day_kind(k: DayKind) -> &'static str {
+    match k {
+        DayKind::Holiday => "HOLIDAY",
+        DayKind::MakeUpWorkday => "MAKE_UP_WORKDAY",
+    }
+}
+
+fn parse_day_kind(s: &str) -> Result<DayKind> {
+    match s {
+        "HOLIDAY" => Ok(DayKind::Holiday),
+        "MAKE_UP_WORKDAY" => Ok(DayKind::MakeUpWorkday),
+        other => Err(corrupt("calendar day kind", other)),
+    }
+}
+
+fn to_case(doc: serde_json::Value) -> Result<Case> {
+    serde_json::from_value(doc).map_err(|e| corrupt("case", e))
+}
+
+fn doc(c: &Case) -> Result<serde_json::Value> {
+    serde_json::to_value(c).map_err(|e| corrupt("case", e))
+}
+
+/// One event of a case's history, as the platform describes it.
+#[derive(Debug, Clone)]
+pub struct EventDraft {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (none for the system).
+    pub actor: Option<StaffId>,
+    /// The roles they held.
+    pub roles: String,
+    /// The centre they acted for.
+    pub acting_centre: CentreId,
+    /// The window they acted at.
+    pub window: Option<WindowId>,
+    /// The command (`ACCEPT`, `DECIDE` …).
+    pub command: &'static str,
+    /// The state before.
+    pub from: CaseState,
+    /// What changed.
+    pub changes: Vec<Change>,
+}
+
+/// A recorded event of a case's history.
+#[derive(Debug, Clone)]
+pub struct CaseEvent {
+    /// Its position in the case's history, from 1.
+    pub seq: u32,
+    /// Its position in the centre's hash chain, from 1.
+    pub chain_seq: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: Option<StaffId>,
+    /// Their roles.
+    pub roles: String,
+    /// The centre they acted for.
+    pub acting_centre: CentreId,
+    /// The window.
+    pub window: Option<WindowId>,
+    /// The command.
+    pub command: String,
+    /// The state before.
+    pub from: String,
+    /// The state after.
+    pub to: String,
+    /// What changed.
+    pub changes: Vec<Change>,
+    /// The hash of the centre's previous event.
+    pub prev_hash: String,
+    /// This event's hash.
+    pub hash: String,
+}
+
+/// The hash of an event: SHA-256 over the previous hash and the event's fields, hex.
+#[allow(clippy::too_many_arguments)]
+pub fn event_hash(
+    prev: &str,
+    centre: Uuid,
+    case: Uuid,
+    seq: i32,
+    chain_seq: i64,
+    at: &DateTime<Utc>,
+    actor: Option<Uuid>,
+    command: &str,
+    from: &str,
+    to: &str,
+    changes: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        prev,
+        &centre.to_string(),
+        &case.to_string(),
+        &seq.to_string(),
+        &chain_seq.to_string(),
+        &at.timestamp_micros().to_string(),
+        &actor.map(|a| a.to_string()).unwrap_or_default(),
+        command,
+        from,
+        to,
+        changes,
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A transaction carrying many case transitions (group commit). Dropped without
+/// [`commit`](CaseBatch::commit), it writes nothing.
+pub struct CaseBatch {
+    tx: DatabaseTransaction,
+    counters: HashMap<(Uuid, NaiveDate), (i64, i64)>,
+    chains: HashMap<Uuid, (i64, i64, String)>,
+    events: Vec<case_event::ActiveModel>,
+    new_steps: Vec<case_step::ActiveModel>,
+    changed_steps: Vec<case_step::Model>,
+}
+
+impl std::fmt::Debug for CaseBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseBatch").field("events", &self.events.len()).finish_non_exhaustive()
+    }
+}
+
+fn step_row(centre: Uuid, case: Uuid, s: &Step, cal: &Calendar) -> case_step::Model {
+    case_step::Model {
+        centre_id: centre,
+        case_id: case,
+        step: s.id as i32,
+        unit_id: s.unit.0,
+        role: s.role.as_str().to_owned(),
+        status: s.status.as_str().to_owned(),
+        opened_on: s.clock.started_on,
+        due_on: s.clock.deadline(cal),
+    }
+}
+
+impl Store {
+    /// Starts a batch of case transitions.
+    pub async fn case_batch(&self) -> Result<CaseBatch> {
+        Ok(CaseBatch {
+            tx: self.write().await?,
+            counters: HashMap::new(),
+            chains: HashMap::new(),
+            events: Vec::new(),
+            new_steps: Vec::new(),
+            changed_steps: Vec::new(),
+        })
+    }
+}
+
+impl CaseBatch {
+    fn lock_suffix(&self) -> &'static str {
+        match self.tx.get_database_backend() {
+            DatabaseBackend::Postgres => " FOR UPDATE",
+            _ => "",
+        }
+    }
+
+    /// The next case number of `region` (its root centre) on `day`, from 1, without gaps: the
+    /// counter row is locked until the batch commits, and advances only with it.
+    pub async fn next_number(&mut self, region: CentreId, day: NaiveDate) -> Result<u64> {
+        let key = (region.0, day);
+        if !self.counters.contains_key(&key) {
+            let backend = self.tx.get_database_backend();
+            let sql = format!(
+                "SELECT next FROM case_counter WHERE centre_id = {} AND day = {}{}",
+                placeholder(backend, 1),
+                placeholder(backend, 2),
+                self.lock_suffix()
+            );
+            let row = self
+                .tx
+                .query_one_raw(Statement::from_sql_and_values(backend, sql, [region.0.into(), day.into()]))
+                .await?;
+            let next: i64 = match row {
+                Some(r) => r.try_get("", "next")?,
+                None => 0,
+            };
+            self.counters.insert(key, (next, next));
+        }
+        let entry = self.counters.get_mut(&key).ok_or_else(|| corrupt("counter", "missing"))?;
+        entry.1 += 1;
+        u64::try_from(entry.1).map_err(|e| corrupt("counter", e))
+    }
+
+    /// Gives back the last number drawn for `region` on `day` (its case failed before it was
+    /// written), so numbers stay gapless.
+    pub fn return_number(&mut self, region: CentreId, day: NaiveDate) {
+        if let Some(e) = self.counters.get_mut(&(region.0, day))
+            && e.1 > e.0
+        {
+            e.1 -= 1;
+        }
+    }
+
+    async fn chain(&mut self, centre: Uuid) -> Result<&mut (i64, i64, String)> {
+        if !self.chains.contains_key(&centre) {
+            let backend = self.tx.get_database_backend();
+            let sql = format!(
+                "SELECT seq, hash FROM chain_head WHERE centre_id = {}{}",
+                placeholder(backend, 1),
+                self.lock_suffix()
+            );
+            let row = self.tx.query_one_raw(Statement::from_sql_and_values(backend, sql, [centre.into()])).await?;
+            let (seq, hash): (i64, String) = match row {
+                Some(r) => (r.try_get("", "seq")?, r.try_get("", "hash")?),
+                None => (0, String::new()),
+            };
+            self.chains.insert(centre, (seq, seq, hash));
+        }
+        self.chains.get_mut(&centre).ok_or_else(|| corrupt("chain", "missing"))
+    }
+
+    async fn append_event(&mut self, c: &Case, seq: i32, e: EventDraft) -> Result<()> {
+        let changes = serde_json::to_value(&e.changes).map_err(|err| corrupt("changes", err))?;
+        let changes_text = changes.to_string();
+        let centre = c.centre.0;
+        let chain = self.chain(centre).await?;
+        chain.1 += 1;
+        let chain_seq = chain.1;
+        let prev = chain.2.clone();
+        let at = e.at;
+        let (from, to) = (e.from.as_str(), c.state.as_str());
+        let actor = e.actor.map(|a| a.0);
+        let hash = event_hash(&prev, centre, c.id.0, seq, chain_seq, &at, actor, e.command, from, to, &changes_text);
+        chain.2 = hash.clone();
+        self.events.push(case_event::ActiveModel {
+            centre_id: Set(centre),
+            case_id: Set(c.id.0),
+            seq: Set(seq),
+            chain_seq: Set(chain_seq),
+            at: Set(at),
+            actor_id: Set(actor),
+            roles: Set(e.roles),
+            acting_centre_id: Set(e.acting_centre.0),
+            window_id: Set(e.window.map(|w| w.0)),
+            command: Set(e.command.to_owned()),
+            from_state: Set(from.to_owned()),
+            to_state: Set(to.to_owned()),
+            changes: Set(changes),
+            prev_hash: Set(prev),
+            hash: Set(hash),
+        });
+        Ok(())
+    }
+
+    /// Writes a new case (version 1) and its first event.
+    pub async fn insert(&mut self, c: &Case, cal: &Calendar, event: EventDraft) -> Result<()> {
+        let row = case::ActiveModel {
+            centre_id: Set(c.centre.0),
+            id: Set(c.id.0),
+            number: Set(c.number.clone()),
+            state: Set(c.state.as_str().to_owned()),
+            version: Set(c.version as i32),
+            channel: Set(c.channel.as_str().to_owned()),
+            reception_centre_id: Set(c.reception.centre.0),
+            reception_window_id: Set(c.reception.window.map(|w| w.0)),
+            ticket_id: Set(c.ticket),
+            submitted_on: Set(c.submitted_on),
+            due_on: Set(c.due(cal)),
+            doc: Set(doc(c)?),
+            updated_at: Set(event.at),
+        };
+        case::Entity::insert(row).exec_without_returning(&self.tx).await?;
+        for s in &c.steps {
+            self.new_steps.push(step_row(c.centre.0, c.id.0, s, cal).into());
+        }
+        self.append_event(c, 1, event).await
+    }
+
+    /// Writes `next`, computed from `before`: `false` when the stored case is no longer at
+    /// `before`'s version (nothing was written).
+    pub async fn update(&mut self, before: &Case, next: &Case, cal: &Calendar, event: EventDraft) -> Result<bool> {
+        let res = case::Entity::update_many()
+            .col_expr(case::Column::State, Expr::value(next.state.as_str()))
+            .col_expr(case::Column::Version, Expr::value(next.version as i32))
+            .col_expr(case::Column::DueOn, Expr::value(next.due(cal)))
+            .col_expr(case::Column::Doc, Expr::value(doc(next)?))
+            .col_expr(case::Column::UpdatedAt, Expr::value(event.at))
+            .filter(case::Column::CentreId.eq(next.centre.0))
+            .filter(case::Column::Id.eq(next.id.0))
+            .filter(case::Column::Version.eq(before.version as i32))
+            .exec(&self.tx)
+            .await?;
+        if res.rows_affected != 1 {
+            return Ok(false);
+        }
+        for s in &next.steps {
+            match before.steps.get(s.id as usize) {
+                None => self.new_steps.push(step_row(next.centre.0, next.id.0, s, cal).into()),
+                Some(old) if old.status != s.status || old.clock != s.clock => {
+                    self.changed_steps.push(step_row(next.centre.0, next.id.0, s, cal));
+                }
+                Some(_) => {}
+            }
+        }
+        // One event per transition: its sequence is the version it produced.
+        self.append_event(next, next.version as i32, event).await?;
+        Ok(true)
+    }
+
+    /// Appends the events and worklist rows, advances counters and chains, and commits.
+    pub async fn commit(mut self) -> Result<()> {
+        const CHUNK: usize = 200;
+        let events = std::mem::take(&mut self.events);
+        for chunk in events.chunks(CHUNK) {
+            case_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(&self.tx).await?;
+        }
+        let steps = std::mem::take(&mut self.new_steps);
+        for chunk in steps.chunks(CHUNK) {
+            case_step::Entity::insert_many(chunk.to_vec()).exec_without_returning(&self.tx).await?;
+        }
+        for s in std::mem::take(&mut self.changed_steps) {
+            case_step::Entity::update_many()
+                .col_expr(case_step::Column::Status, Expr::value(s.status))
+                .col_expr(case_step::Column::DueOn, Expr::value(s.due_on))
+                .filter(case_step::Column::CentreId.eq(s.centre_id))
+                .filter(case_step::Column::CaseId.eq(s.case_id))
+                .filter(case_step::Column::Step.eq(s.step))
+                .exec(&self.tx)
+                .await?;
+        }
+        for ((centre, day), (start, next)) in std::mem::take(&mut self.counters) {
+            if next == start {
+                continue;
+            }
+            let row = case_counter::ActiveModel { centre_id: Set(centre), day: Set(day), next: Set(next) };
+            case_counter::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([case_counter::Column::CentreId, case_counter::Column::Day])
+                        .update_column(case_counter::Column::Next)
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.tx)
+                .await?;
+        }
+        for (centre, (start, seq, hash)) in std::mem::take(&mut self.chains) {
+            if seq == start {
+                continue;
+            }
+            let row = chain_head::ActiveModel { centre_id: Set(centre), seq: Set(seq), hash: Set(hash) };
+            chain_head::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(chain_head::Column::CentreId)
+                        .update_columns([chain_head::Column::Seq, chain_head::Column::Hash])
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.tx)
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn placeholder(backend: DatabaseBackend, n: usize) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
+/// What a worklist entry is: an open step of a case.
+#[derive(Debug, Clone)]
+pub struct WorkItem {
+    /// The case as it stands.
+    pub case: Case,
+    /// The open step's id.
+    pub step: u32,
+}
+
+impl Store {
+    /// The declared days of `centres`' calendars, parents first (so a child's days win).
+    pub async fn calendar(&self, centres: &[CentreId]) -> Result<Calendar> {
+        let rows = calendar_day::Entity::find()
+            .filter(calendar_day::Column::CentreId.is_in(centres.iter().map(|c| c.0)))
+            .all(&self.db)
+            .await?;
+        let mut days = Vec::with_capacity(rows.len());
+        for c in centres {
+            for r in rows.iter().filter(|r| r.centre_id == c.0) {
+                days.push((r.day, parse_day_kind(&r.kind)?));
+            }
+        }
+        Ok(Calendar::new(days))
+    }
+
+    /// The days `centre` itself declared in `year` (public).
+    pub async fn calendar_days(&self, centre: CentreId, year: i32) -> Result<Vec<CalendarDay>> {
+        let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| corrupt("year", year))?;
+        let to = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| corrupt("year", year))?;
+        let rows = calendar_day::Entity::find()
+            .filter(calendar_day::Column::CentreId.eq(centre.0))
+            .filter(calendar_day::Column::Day.between(from, to))
+            .order_by_asc(calendar_day::Column::Day)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|r| Ok(CalendarDay { date: r.day, kind: parse_day_kind(&r.kind)?, note: r.note }))
+            .collect()
+    }
+
+    /// Declares days of the caller's centre's calendar (replacing what those dates said) and
+    /// clears `clear` (back to the weekday rule), in one transaction.
+    pub async fn set_calendar_days(&self, scope: &Scope, days: &[CalendarDay], clear: &[NaiveDate]) -> Result<()> {
+        let tx = self.write().await?;
+        let dates: Vec<NaiveDate> = days.iter().map(|d| d.date).chain(clear.iter().copied()).collect();
+        if !dates.is_empty() {
+            calendar_day::Entity::delete_many()
+                .filter(calendar_day::Column::CentreId.eq(own(scope)))
+                .filter(calendar_day::Column::Day.is_in(dates))
+                .exec(&tx)
+                .await?;
+        }
+        let rows: Vec<calendar_day::ActiveModel> = days
+            .iter()
+            .map(|d| calendar_day::ActiveModel {
+                centre_id: Set(own(scope)),
+                day: Set(d.date),
+                kind: Set(day_kind(d.kind).to_owned()),
+                note: Set(d.note.clone()),
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            calendar_day::Entity::insert_many(chunk.to_vec()).exec_without_returning(&tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The latest workflow definition of a matter and its version.
+    pub async fn workflow(&self, centre: CentreId, matter: MatterId) -> Result<Option<(WorkflowDef, u32)>> {
+        let row = workflow::Entity::find()
+            .filter(workflow::Column::CentreId.eq(centre.0))
+            .filter(workflow::Column::MatterId.eq(matter.0))
+            .order_by_desc(workflow::Column::Version)
+            .one(&self.db)
+            .await?;
+        row.map(|r| {
+            let def = serde_json::from_value(r.definition).map_err(|e| corrupt("workflow", e))?;
+            Ok((def, u32::try_from(r.version).map_err(|e| corrupt("workflow version", e))?))
+        })
+        .transpose()
+    }
+
+    /// Stores a new version of a matter's workflow (the caller's centre); returns its version.
+    pub async fn add_workflow(
+        &self,
+        scope: &Scope,
+        matter: MatterId,
+        def: &WorkflowDef,
+        by: &crate::Provenance,
+    ) -> Result<u32> {
+        let tx = self.write().await?;
+        let latest = workflow::Entity::find()
+            .filter(workflow::Column::CentreId.eq(own(scope)))
+            .filter(workflow::Column::MatterId.eq(matter.0))
+            .order_by_desc(workflow::Column::Version)
+            .one(&tx)
+            .await?
+            .map(|r| r.version)
+            .unwrap_or(0);
+        let version = latest + 1;
+        let row = workflow::ActiveModel {
+            centre_id: Set(own(scope)),
+            matter_id: Set(matter.0),
+            version: Set(version),
+            definition: Set(serde_json::to_value(def).map_err(|e| corrupt("workflow", e))?),
+            actor_id: Set(by.actor.map(|a| a.0)),
+            note: Set(by.note.clone()),
+            at: Set(by.at),
+        };
+        workflow::Entity::insert(row).exec_without_returning(&tx).await?;
+        tx.commit().await?;
+        u32::try_from(version).map_err(|e| corrupt("workflow version", e))
+    }
+
+    /// A case by id, for the platform's own use (no visibility check: the caller checks).
+    pub async fn case_unchecked(&self, centre: CentreId, id: CaseId) -> Result<Option<Case>> {
+        case::Entity::find_by_id((centre.0, id.0)).one(&self.db).await?.map(|r| to_case(r.doc)).transpose()
+    }
+
+    /// A case by id, if the caller may see it: staff of the owning centre (or a centre above
+    /// it), and staff of the centre that received it.
+    pub async fn case(&self, caller: &Caller, centre: CentreId, id: CaseId) -> Result<Option<Case>> {
+        let Some(row) = case::Entity::find_by_id((centre.0, id.0)).one(&self.db).await? else { return Ok(None) };
+        if !may_see(caller, centre, CentreId(row.reception_centre_id)) {
+            return Ok(None);
+        }
+        to_case(row.doc).map(Some)
+    }
+
+    /// A case by number, for the platform (no visibility check: the caller checks).
+    pub async fn case_by_number_unchecked(&self, number: &str) -> Result<Option<Case>> {
+        case::Entity::find()
+            .filter(case::Column::Number.eq(number.trim()))
+            .one(&self.db)
+            .await?
+            .map(|r| to_case(r.doc))
+            .transpose()
+    }
+
+    /// Open steps of `centre`'s worklists, by due date (earliest first; undated last), of one
+    /// unit and optionally one role.
+    pub async fn worklist(
+        &self,
+        caller: &Caller,
+        centre: CentreId,
+        unit: UnitId,
+        role: Option<&str>,
+        page: &Page,
+    ) -> Result<Slice<WorkItem>> {
+        if !private(caller, centre) {
+            return Ok(Slice { items: Vec::new(), has_next: false });
+        }
+        let mut q = case_step::Entity::find()
+            .filter(case_step::Column::CentreId.eq(centre.0))
+            .filter(case_step::Column::UnitId.eq(unit.0))
+            .filter(case_step::Column::Status.eq("OPEN"));
+        if let Some(r) = role {
+            q = q.filter(case_step::Column::Role.eq(r));
+        }
+        let offset = page.after.as_deref().and_then(|a| a.parse::<u64>().ok()).unwrap_or(0);
+        let rows = q
+            .order_by_asc(case_step::Column::DueOn)
+            .order_by_asc(case_step::Column::CaseId)
+            .order_by_asc(case_step::Column::Step)
+            .offset(offset)
+            .limit(page.limit + 1)
+            .all(&self.db)
+            .await?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
+        let cases = self.cases_by_ids(centre, &ids).await?;
+        let items = rows
+            .into_iter()
+            .filter_map(|r| cases.get(&r.case_id).map(|c| WorkItem { case: c.clone(), step: r.step as u32 }))
+            .collect();
+        Ok(Slice::from_overfetch(items, page.limit))
+    }
+
+    async fn cases_by_ids(&self, centre: CentreId, ids: &[Uuid]) -> Result<HashMap<Uuid, Case>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = case::Entity::find()
+            .filter(case::Column::CentreId.eq(centre.0))
+            .filter(case::Column::Id.is_in(ids.to_vec()))
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(|r| Ok((r.id, to_case(r.doc)?))).collect()
+    }
+
+    /// Pending cases (in review or suspended) of `centre` due on or before `until`, earliest
+    /// first; suspended cases have no due date and are not listed.
+    pub async fn cases_due(
+        &self,
+        caller: &Caller,
+        centre: CentreId,
+        until: NaiveDate,
+        page: &Page,
+    ) -> Result<Slice<Case>> {
+        if !private(caller, centre) {
+            return Ok(Slice { items: Vec::new(), has_next: false });
+        }
+        let offset = page.after.as_deref().and_then(|a| a.parse::<u64>().ok()).unwrap_or(0);
+        let rows = case::Entity::find()
+            .filter(case::Column::CentreId.eq(centre.0))
+            .filter(case::Column::State.eq(CaseState::InReview.as_str()))
+            .filter(case::Column::DueOn.lte(until))
+            .order_by_asc(case::Column::DueOn)
+            .order_by_asc(case::Column::Id)
+            .offset(offset)
+            .limit(page.limit + 1)
+            .all(&self.db)
+            .await?;
+        let items = rows.into_iter().map(|r| to_case(r.doc)).collect::<Result<Vec<_>>>()?;
+        Ok(Slice::from_overfetch(items, page.limit))
+    }
+
+    /// Cases received by the caller's centre at `window` (or through any channel when
+    /// `window` is `None`), newest first, optionally in some states only.
+    pub async fn cases_received(
+        &self,
+        caller: &Caller,
+        reception: CentreId,
+        window: Option<WindowId>,
+        states: &[CaseState],
+        page: &Page,
+    ) -> Result<Slice<Case>> {
+        if !private(caller, reception) {
+            return Ok(Slice { items: Vec::new(), has_next: false });
+        }
+        let offset = page.after.as_deref().and_then(|a| a.parse::<u64>().ok()).unwrap_or(0);
+        let mut q = case::Entity::find().filter(case::Column::ReceptionCentreId.eq(reception.0));
+        if let Some(w) = window {
+            q = q.filter(case::Column::ReceptionWindowId.eq(w.0));
+        }
+        if !states.is_empty() {
+            q = q.filter(case::Column::State.is_in(states.iter().map(|s| s.as_str())));
+        }
+        let rows = q
+            .order_by_desc(case::Column::SubmittedOn)
+            .order_by_desc(case::Column::Id)
+            .offset(offset)
+            .limit(page.limit + 1)
+            .all(&self.db)
+            .await?;
+        let items = rows.into_iter().map(|r| to_case(r.doc)).collect::<Result<Vec<_>>>()?;
+        Ok(Slice::from_overfetch(items, page.limit))
+    }
+
+    /// A case's history, oldest first (the caller must be allowed to see the case).
+    pub async fn case_events(&self, centre: CentreId, id: CaseId) -> Result<Vec<CaseEvent>> {
+        let rows = case_event::Entity::find()
+            .filter(case_event::Column::CentreId.eq(centre.0))
+            .filter(case_event::Column::CaseId.eq(id.0))
+            .order_by_asc(case_event::Column::Seq)
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(to_event).collect()
+    }
+}
+
+fn to_event(r: case_event::Model) -> Result<CaseEvent> {
+    Ok(CaseEvent {
+        seq: u32::try_from(r.seq).map_err(|e| corrupt("event seq", e))?,
+        chain_seq: u64::try_from(r.chain_seq).map_err(|e| corrupt("chain seq", e))?,
+        at: r.at,
+        actor: r.actor_id.map(StaffId),
+        roles: r.roles,
+        acting_centre: CentreId(r.acting_centre_id),
+        window: r.window_id.map(WindowId),
+        command: r.command,
+        from: r.from_state,
+        to: r.to_state,
+        changes: serde_json::from_value(r.changes).map_err(|e| corrupt("event changes", e))?,
+        prev_hash: r.prev_hash,
+        hash: r.hash,
+    })
+}
+
+/// Whether `caller` may see a case of `owner` received by `reception`.
+pub(crate) fn may_see(caller: &Caller, owner: CentreId, reception: CentreId) -> bool {
+    private(caller, owner) || caller.scope().is_some_and(|s| s.centre == reception)
+}
