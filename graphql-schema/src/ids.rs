@@ -20,11 +20,21 @@ pub(crate) enum Kind {
     Staff,
     Matter,
     Bundle,
+    Case,
 }
 
 impl Kind {
-    const ALL: [Kind; 8] =
-        [Kind::Centre, Kind::Hall, Kind::Zone, Kind::Window, Kind::Unit, Kind::Staff, Kind::Matter, Kind::Bundle];
+    const ALL: [Kind; 9] = [
+        Kind::Centre,
+        Kind::Hall,
+        Kind::Zone,
+        Kind::Window,
+        Kind::Unit,
+        Kind::Staff,
+        Kind::Matter,
+        Kind::Bundle,
+        Kind::Case,
+    ];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -36,6 +46,7 @@ impl Kind {
             Kind::Staff => "Staff",
             Kind::Matter => "Matter",
             Kind::Bundle => "Bundle",
+            Kind::Case => "Case",
         }
     }
 }

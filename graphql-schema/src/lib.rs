@@ -7,6 +7,7 @@
 //! **API Boundary**: [`app`] builds the whole service as an axum `Router`, so it can be served
 //! by the `onedoor` binary, embedded, or tested without a socket.
 
+mod cases;
 mod error;
 mod graphiql;
 pub mod http;

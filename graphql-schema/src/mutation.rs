@@ -12,27 +12,43 @@ use onedoor::{GuidePatch, StaffPatch, WindowPatch};
 use uuid::Uuid;
 
 /// Decodes ids of one kind, collecting an `INVALID_ID` user error for each bad one.
-struct Ids(Vec<UserError>);
+#[derive(Default)]
+pub(crate) struct Ids(Vec<UserError>);
 
 impl Ids {
-    fn one(&mut self, kind: Kind, field: &str, id: &ID) -> (CentreId, Uuid) {
+    /// Whether every id decoded.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The errors collected.
+    pub(crate) fn into_errors(self) -> Vec<UserError> {
+        self.0
+    }
+
+    /// Adds an error.
+    pub(crate) fn push(&mut self, e: UserError) {
+        self.0.push(e);
+    }
+
+    pub(crate) fn one(&mut self, kind: Kind, field: &str, id: &ID) -> (CentreId, Uuid) {
         decode(kind, id).unwrap_or_else(|| {
             self.0.push(UserError::bad_id(field));
             (CentreId(Uuid::nil()), Uuid::nil())
         })
     }
 
-    fn opt(&mut self, kind: Kind, field: &str, id: Option<&ID>) -> Option<(CentreId, Uuid)> {
+    pub(crate) fn opt(&mut self, kind: Kind, field: &str, id: Option<&ID>) -> Option<(CentreId, Uuid)> {
         id.map(|id| self.one(kind, field, id))
     }
 
-    fn many(&mut self, kind: Kind, field: &str, ids: &[ID]) -> Vec<(CentreId, Uuid)> {
+    pub(crate) fn many(&mut self, kind: Kind, field: &str, ids: &[ID]) -> Vec<(CentreId, Uuid)> {
         ids.iter().enumerate().map(|(i, id)| self.one(kind, &format!("{field}.{i}"), id)).collect()
     }
 }
 
 /// The payload's value and user errors from a use case's result.
-fn finish<T, U>(r: onedoor::Result<T>, wrap: impl FnOnce(T) -> U) -> Result<(Option<U>, Vec<UserError>)> {
+pub(crate) fn finish<T, U>(r: onedoor::Result<T>, wrap: impl FnOnce(T) -> U) -> Result<(Option<U>, Vec<UserError>)> {
     match r {
         Ok(v) => Ok((Some(wrap(v)), Vec::new())),
         Err(e) => Ok((None, user_errors(e)?)),
@@ -62,6 +78,7 @@ macro_rules! payload {
         }
     };
 }
+pub(crate) use payload;
 
 payload!(/// Result of a centre mutation.
     CentrePayload, centre: CentreObj);
@@ -482,10 +499,10 @@ impl CatalogueMutation {
     /// Lets another centre share a hall run by the caller's centre.
     async fn add_hall_member(&self, ctx: &Context<'_>, input: AddHallMemberInput) -> Result<HallPayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let (_, hall) = ids.one(Kind::Hall, "hall", &input.hall);
-        if !ids.0.is_empty() {
-            return Ok(HallPayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(HallPayload::errors(ids.into_errors()));
         }
         let Some(member) = od.centre_id(&input.centre).await.map_err(crate::error::query_error)? else {
             return Ok(HallPayload::errors(vec![UserError::new("centre", "NOT_FOUND", "no centre has this code")]));
@@ -496,10 +513,10 @@ impl CatalogueMutation {
     /// Creates a zone in a hall of the caller's centre.
     async fn create_zone(&self, ctx: &Context<'_>, input: CreateZoneInput) -> Result<ZonePayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let (_, hall) = ids.one(Kind::Hall, "hall", &input.hall);
-        if !ids.0.is_empty() {
-            return Ok(ZonePayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(ZonePayload::errors(ids.into_errors()));
         }
         Ok(ZonePayload::of(finish(od.create_zone(caller, HallId(hall), &input.code, &input.name).await, ZoneObj)?))
     }
@@ -507,13 +524,13 @@ impl CatalogueMutation {
     /// Creates a window in a hall of the caller's centre.
     async fn create_window(&self, ctx: &Context<'_>, input: CreateWindowInput) -> Result<WindowPayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let (_, hall) = ids.one(Kind::Hall, "hall", &input.hall);
         let (_, zone) = ids.one(Kind::Zone, "zone", &input.zone);
         let matters: Vec<_> =
             ids.many(Kind::Matter, "matters", &input.matters).into_iter().map(|(c, m)| (c, MatterId(m))).collect();
-        if !ids.0.is_empty() {
-            return Ok(WindowPayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(WindowPayload::errors(ids.into_errors()));
         }
         let r = od.create_window(caller, HallId(hall), ZoneId(zone), &input.number, &input.name, &matters).await;
         Ok(WindowPayload::of(finish(r, WindowObj)?))
@@ -522,15 +539,15 @@ impl CatalogueMutation {
     /// Changes a window of the caller's centre.
     async fn update_window(&self, ctx: &Context<'_>, input: UpdateWindowInput) -> Result<WindowPayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let (_, id) = ids.one(Kind::Window, "id", &input.id);
         let zone = ids.opt(Kind::Zone, "zone", input.zone.as_ref()).map(|z| ZoneId(z.1));
         let matters = input
             .matters
             .as_deref()
             .map(|ms| ids.many(Kind::Matter, "matters", ms).into_iter().map(|(c, m)| (c, MatterId(m))).collect());
-        if !ids.0.is_empty() {
-            return Ok(WindowPayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(WindowPayload::errors(ids.into_errors()));
         }
         let r = od.update_window(caller, WindowId(id), WindowPatch { name: input.name, zone, matters }).await;
         Ok(WindowPayload::of(finish(r, WindowObj)?))
@@ -545,10 +562,10 @@ impl CatalogueMutation {
     /// Changes a unit of the caller's centre.
     async fn update_unit(&self, ctx: &Context<'_>, input: UpdateUnitInput) -> Result<UnitPayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let (_, id) = ids.one(Kind::Unit, "id", &input.id);
-        if !ids.0.is_empty() {
-            return Ok(UnitPayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(UnitPayload::errors(ids.into_errors()));
         }
         let r = od.update_unit(caller, UnitId(id), input.name.as_deref(), input.kind.map(Into::into)).await;
         Ok(UnitPayload::of(finish(r, UnitObj)?))
@@ -557,10 +574,10 @@ impl CatalogueMutation {
     /// Creates a member of staff in the caller's centre.
     async fn create_staff(&self, ctx: &Context<'_>, input: CreateStaffInput) -> Result<StaffPayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let unit = ids.opt(Kind::Unit, "unit", input.unit.as_ref()).map(|u| UnitId(u.1));
-        if !ids.0.is_empty() {
-            return Ok(StaffPayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(StaffPayload::errors(ids.into_errors()));
         }
         let roles: Roles = input.roles.into_iter().map(Into::into).collect();
         Ok(StaffPayload::of(finish(od.create_staff(caller, &input.code, &input.name, unit, roles).await, StaffObj)?))
@@ -569,11 +586,11 @@ impl CatalogueMutation {
     /// Changes a member of staff of the caller's centre.
     async fn update_staff(&self, ctx: &Context<'_>, input: UpdateStaffInput) -> Result<StaffPayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let (_, id) = ids.one(Kind::Staff, "id", &input.id);
         let unit = ids.opt(Kind::Unit, "unit", input.unit.as_ref()).map(|u| UnitId(u.1));
-        if !ids.0.is_empty() {
-            return Ok(StaffPayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(StaffPayload::errors(ids.into_errors()));
         }
         let patch = StaffPatch {
             name: input.name,
@@ -587,10 +604,10 @@ impl CatalogueMutation {
     /// Adds a matter to the caller's centre (version 1).
     async fn add_matter(&self, ctx: &Context<'_>, input: AddMatterInput) -> Result<MatterPayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let draft = input.guide.draft(&mut ids, "guide");
-        if !ids.0.is_empty() {
-            return Ok(MatterPayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(MatterPayload::errors(ids.into_errors()));
         }
         let r = od.add_matter(caller, draft, &input.note).await.map_err(|e| nest(e, "guide"));
         Ok(MatterPayload::of(finish(r, MatterObj)?))
@@ -599,11 +616,11 @@ impl CatalogueMutation {
     /// Changes a matter's guide: a new version.
     async fn change_matter(&self, ctx: &Context<'_>, input: ChangeMatterInput) -> Result<MatterPayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let (_, id) = ids.one(Kind::Matter, "id", &input.id);
         let patch = input.guide.patch(&mut ids);
-        if !ids.0.is_empty() {
-            return Ok(MatterPayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(MatterPayload::errors(ids.into_errors()));
         }
         let expected = match input.expected_version.map(u32::try_from) {
             None => None,
@@ -623,13 +640,13 @@ impl CatalogueMutation {
     /// Splits a matter into at least two new ones; the source becomes SUPERSEDED.
     async fn split_matter(&self, ctx: &Context<'_>, input: SplitMatterInput) -> Result<SplitMatterPayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let (_, id) = ids.one(Kind::Matter, "id", &input.id);
         let parts_: Vec<GuideDraft> =
             input.parts.into_iter().enumerate().map(|(i, p)| p.draft(&mut ids, &format!("parts.{i}"))).collect();
         let expected = input.expected_version.and_then(|v| u32::try_from(v).ok());
-        if !ids.0.is_empty() {
-            return Ok(SplitMatterPayload { parts: None, user_errors: ids.0 });
+        if !ids.is_empty() {
+            return Ok(SplitMatterPayload { parts: None, user_errors: ids.into_errors() });
         }
         let r = od.split_matter(caller, MatterId(id), expected, parts_, &input.note).await;
         let (parts, user_errors) = finish(r, |ms| ms.into_iter().map(MatterObj).collect())?;
@@ -639,12 +656,12 @@ impl CatalogueMutation {
     /// Merges at least two matters into a new one; the sources become SUPERSEDED.
     async fn merge_matters(&self, ctx: &Context<'_>, input: MergeMattersInput) -> Result<MatterPayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let sources: Vec<MatterId> =
             ids.many(Kind::Matter, "sources", &input.sources).into_iter().map(|m| MatterId(m.1)).collect();
         let draft = input.result.draft(&mut ids, "result");
-        if !ids.0.is_empty() {
-            return Ok(MatterPayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(MatterPayload::errors(ids.into_errors()));
         }
         Ok(MatterPayload::of(finish(od.merge_matters(caller, &sources, draft, &input.note).await, MatterObj)?))
     }
@@ -667,12 +684,12 @@ impl CatalogueMutation {
     /// Creates a bundle ("one thing") of matters of the caller's centre.
     async fn create_bundle(&self, ctx: &Context<'_>, input: CreateBundleInput) -> Result<BundlePayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let (_, lead) = ids.one(Kind::Unit, "leadUnit", &input.lead_unit);
         let matters: Vec<MatterId> =
             ids.many(Kind::Matter, "matters", &input.matters).into_iter().map(|m| MatterId(m.1)).collect();
-        if !ids.0.is_empty() {
-            return Ok(BundlePayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(BundlePayload::errors(ids.into_errors()));
         }
         let r = od.create_bundle(caller, &input.code, &input.name, &input.description, UnitId(lead), &matters).await;
         Ok(BundlePayload::of(finish(r, BundleObj)?))
@@ -681,10 +698,10 @@ impl CatalogueMutation {
     /// Cancels a bundle of the caller's centre.
     async fn cancel_bundle(&self, ctx: &Context<'_>, input: CancelBundleInput) -> Result<BundlePayload> {
         let (od, caller) = parts(ctx);
-        let mut ids = Ids(Vec::new());
+        let mut ids = Ids::default();
         let (_, id) = ids.one(Kind::Bundle, "id", &input.id);
-        if !ids.0.is_empty() {
-            return Ok(BundlePayload::errors(ids.0));
+        if !ids.is_empty() {
+            return Ok(BundlePayload::errors(ids.into_errors()));
         }
         Ok(BundlePayload::of(finish(od.cancel_bundle(caller, BundleId(id)).await, BundleObj)?))
     }
@@ -692,10 +709,10 @@ impl CatalogueMutation {
 
 async fn status(ctx: &Context<'_>, input: MatterStatusInput, op: cat::CatalogueOperation) -> Result<MatterPayload> {
     let (od, caller) = parts(ctx);
-    let mut ids = Ids(Vec::new());
+    let mut ids = Ids::default();
     let (_, id) = ids.one(Kind::Matter, "id", &input.id);
-    if !ids.0.is_empty() {
-        return Ok(MatterPayload::errors(ids.0));
+    if !ids.is_empty() {
+        return Ok(MatterPayload::errors(ids.into_errors()));
     }
     Ok(MatterPayload::of(finish(od.set_matter_status(caller, MatterId(id), op, &input.note).await, MatterObj)?))
 }

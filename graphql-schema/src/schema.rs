@@ -18,16 +18,16 @@ pub type OnedoorSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// Reads. (In the code, one part per capability, each in its own module.)
 #[derive(MergedObject, Default, Debug)]
-pub struct Query(OrganisationQuery);
+pub struct Query(OrganisationQuery, crate::cases::CaseQuery);
 
 /// Writes: each takes one `input` and returns a payload with `userErrors`.
 #[derive(MergedObject, Default, Debug)]
-pub struct Mutation(CatalogueMutation);
+pub struct Mutation(CatalogueMutation, crate::cases::CaseMutation);
 
 /// Live streams, over `graphql-transport-ws` at `/graphql`.
 #[derive(MergedSubscription, Default, Debug)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(CatalogueSubscription);
+pub struct SubscriptionRoot(CatalogueSubscription, crate::cases::CaseSubscription);
 
 /// Limits applied to every operation.
 #[derive(Debug, Clone, Copy)]
@@ -170,6 +170,11 @@ async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         Kind::Bundle => {
             od.bundle(caller, centre, BundleId(id)).await.map_err(query_error)?.map(|b| Node::Bundle(BundleObj(b)))
         }
+        Kind::Case => od
+            .case(caller, centre, onedoor::domain::CaseId(id))
+            .await
+            .map_err(query_error)?
+            .map(|c| Node::Case(crate::cases::CaseObj::staff(c))),
     };
     Ok(n)
 }

@@ -74,6 +74,8 @@ pub enum Node {
     Matter(MatterObj),
     /// A bundle.
     Bundle(BundleObj),
+    /// A case.
+    Case(crate::cases::CaseObj),
 }
 
 /// A government service centre: the tenant.

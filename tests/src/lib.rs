@@ -21,6 +21,8 @@ pub struct TestServer {
     pub signer: Signer,
     /// The database URL in use.
     pub database_url: String,
+    /// The platform's clock: it shows the real time until a test sets it.
+    pub clock: std::sync::Arc<onedoor::ManualClock>,
     http: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
 }
@@ -94,7 +96,8 @@ impl TestServer {
     /// Starts a server with the given limits.
     pub async fn start_with(limits: Limits) -> Result<TestServer> {
         let database_url = fresh_database().await?;
-        let od = Onedoor::open(&database_url).await?;
+        let clock = std::sync::Arc::new(onedoor::ManualClock::new(chrono::Utc::now()));
+        let od = Onedoor::open(&database_url).await?.with_clock(clock.clone());
         let keys = KeyPair::generate()?;
         let settings = AuthSettings::default();
         let signer = Signer::from_pem(&keys.private_pem, settings.clone())?;
@@ -111,6 +114,7 @@ impl TestServer {
             od,
             signer,
             database_url,
+            clock,
             http: reqwest::Client::new(),
             task,
         })

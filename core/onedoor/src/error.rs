@@ -33,6 +33,10 @@ pub enum Error {
     /// The record changed since the caller read it.
     #[error("{0} was changed by someone else; reload and retry")]
     Conflict(String),
+    /// The centre's local rule (its plugin) failed; nothing changed and the supervisors are
+    /// alerted.
+    #[error("the centre's rule failed: {0}")]
+    Rule(onedoor_domain::rules::RuleError),
     /// Something failed inside; logged, and shown to clients without detail.
     #[error("internal error")]
     Internal(#[source] StoreError),
@@ -48,6 +52,7 @@ impl Error {
             Error::Unauthenticated => "UNAUTHENTICATED",
             Error::Duplicate { .. } => "DUPLICATE",
             Error::Conflict(_) => "CONFLICT",
+            Error::Rule(_) => "RULE_FAILED",
             Error::Internal(_) => "INTERNAL",
         }
     }

@@ -6,6 +6,7 @@
 //! HTTP, GraphQL or JSON-over-the-wire.
 
 pub mod auth;
+mod cases;
 mod catalogue;
 pub mod config;
 mod error;
@@ -13,10 +14,11 @@ pub mod import;
 mod lookup;
 mod organisation;
 
+pub use cases::{ApplicantDraft, Application, CaseAction, CaseUpdate, Clock, ManualClock, ProxyDraft, SystemClock};
 pub use catalogue::{CatalogueEvent, GuidePatch};
 pub use error::{Error, Result};
 pub use onedoor_domain as domain;
-pub use onedoor_store::{MatterFilter, Page, Slice, Store};
+pub use onedoor_store::{CaseEvent, MatterFilter, Page, Slice, Store, WorkItem};
 pub use organisation::{StaffPatch, WindowPatch};
 
 use onedoor_domain::{Caller, CentreId, Role, Roles, Scope, StaffId};
@@ -31,6 +33,11 @@ pub struct Onedoor {
     store: Store,
     directory: Arc<RwLock<Option<Directory>>>,
     events: broadcast::Sender<CatalogueEvent>,
+    clock: Arc<dyn Clock>,
+    case_updates: broadcast::Sender<CaseUpdate>,
+    case_caches: Arc<cases::CaseCaches>,
+    case_cache: Arc<cases::committer::CaseCache>,
+    committer: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<cases::committer::Job>>>,
 }
 
 /// Centre codes to ids and supervised centres, cached because every request needs it and
@@ -52,7 +59,23 @@ impl Onedoor {
     /// The platform over an opened store.
     pub fn new(store: Store) -> Onedoor {
         let (events, _) = broadcast::channel(1024);
-        Onedoor { store, directory: Arc::new(RwLock::new(None)), events }
+        let (case_updates, _) = broadcast::channel(4096);
+        Onedoor {
+            store,
+            directory: Arc::new(RwLock::new(None)),
+            events,
+            clock: Arc::new(SystemClock),
+            case_updates,
+            case_caches: Arc::default(),
+            case_cache: Arc::default(),
+            committer: Arc::default(),
+        }
+    }
+
+    /// The same platform on another clock (a [`ManualClock`] for tests and the day simulator).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Onedoor {
+        self.clock = clock;
+        self
     }
 
     /// Opens the store at `database_url` (migrating it) and builds the platform.

@@ -6,6 +6,7 @@
 mod audit;
 mod auth;
 mod bad_input;
+mod cases;
 mod catalogue;
 mod crate_graph;
 mod example;

@@ -82,8 +82,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(key("case_step", "ix_case_step_worklist", &["centre_id", "unit_id", "status", "due_on"]).to_owned())
-            .await?;
+        m.create_index(
+            key("case_step", "ix_case_step_worklist", &["centre_id", "unit_id", "status", "due_on"]).to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
