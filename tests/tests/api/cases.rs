@@ -610,7 +610,8 @@ async fn bad_case_input_is_refused_with_codes() {
     let s = &w.s;
     let submit = submit_query();
     let pl = &w.pl;
-    let checks: Vec<(Option<String>, Value, Vec<(&str, &str)>)> = vec![
+    type Check<'a> = (Option<String>, Value, Vec<(&'a str, &'a str)>);
+    let checks: Vec<Check> = vec![
         (
             None,
             json!({ "matters": [pl.matters[0]], "channel": "ONLINE", "applicant": applicant() }),
