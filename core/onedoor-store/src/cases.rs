@@ -14,13 +14,14 @@ use onedoor_domain::calendar::{Calendar, CalendarDay, DayKind};
 use onedoor_domain::case::{Case, CaseState, Change, Step};
 use onedoor_domain::workflow::WorkflowDef;
 use onedoor_domain::{Caller, CaseId, CentreId, MatterId, Scope, StaffId, UnitId, WindowId};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use uuid::Uuid;
 
 fn day_kind(k: DayKind) -> &'static str {
@@ -133,35 +134,41 @@ pub fn event_hash(
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A transaction carrying many case transitions (group commit). Dropped without
-/// [`commit`](CaseBatch::commit), it writes nothing.
+/// A transaction carrying many case transitions (group commit). Transitions are staged; at
+/// [`commit`](CaseBatch::commit) the batch writes them with a handful of bulk statements, however
+/// many there are. Dropped without committing, it writes nothing.
 pub struct CaseBatch {
     tx: DatabaseTransaction,
     counters: HashMap<(Uuid, NaiveDate), (i64, i64)>,
-    chains: HashMap<Uuid, (i64, i64, String)>,
-    events: Vec<case_event::ActiveModel>,
-    new_steps: Vec<case_step::ActiveModel>,
-    changed_steps: Vec<case_step::Model>,
+    inserts: Vec<(Arc<Case>, EventDraft)>,
+    updates: Vec<(Arc<Case>, Arc<Case>, EventDraft)>,
+    calendars: HashMap<Uuid, Arc<Calendar>>,
 }
 
 impl std::fmt::Debug for CaseBatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CaseBatch").field("events", &self.events.len()).finish_non_exhaustive()
+        f.debug_struct("CaseBatch")
+            .field("inserts", &self.inserts.len())
+            .field("updates", &self.updates.len())
+            .finish_non_exhaustive()
     }
 }
 
-fn step_row(centre: Uuid, case: Uuid, s: &Step, cal: &Calendar) -> case_step::Model {
-    case_step::Model {
-        centre_id: centre,
-        case_id: case,
-        step: s.id as i32,
-        unit_id: s.unit.0,
-        role: s.role.as_str().to_owned(),
-        status: s.status.as_str().to_owned(),
-        opened_on: s.clock.started_on,
-        due_on: s.clock.deadline(cal),
+fn step_row(centre: Uuid, case: Uuid, s: &Step, cal: &Calendar) -> case_step::ActiveModel {
+    case_step::ActiveModel {
+        centre_id: Set(centre),
+        case_id: Set(case),
+        step: Set(s.id as i32),
+        unit_id: Set(s.unit.0),
+        role: Set(s.role.as_str().to_owned()),
+        status: Set(s.status.as_str().to_owned()),
+        opened_on: Set(s.clock.started_on),
+        due_on: Set(s.clock.deadline(cal)),
     }
 }
+
+/// Rows per multi-row statement (well under SQLite's bound-variable limit).
+const CHUNK: usize = 100;
 
 impl Store {
     /// Starts a batch of case transitions.
@@ -169,10 +176,9 @@ impl Store {
         Ok(CaseBatch {
             tx: self.write().await?,
             counters: HashMap::new(),
-            chains: HashMap::new(),
-            events: Vec::new(),
-            new_steps: Vec::new(),
-            changed_steps: Vec::new(),
+            inserts: Vec::new(),
+            updates: Vec::new(),
+            calendars: HashMap::new(),
         })
     }
 }
@@ -213,7 +219,7 @@ impl CaseBatch {
     }
 
     /// Gives back the last number drawn for `region` on `day` (its case failed before it was
-    /// written), so numbers stay gapless.
+    /// staged), so numbers stay gapless.
     pub fn return_number(&mut self, region: CentreId, day: NaiveDate) {
         if let Some(e) = self.counters.get_mut(&(region.0, day))
             && e.1 > e.0
@@ -222,134 +228,205 @@ impl CaseBatch {
         }
     }
 
-    async fn chain(&mut self, centre: Uuid) -> Result<&mut (i64, i64, String)> {
-        if !self.chains.contains_key(&centre) {
-            let backend = self.tx.get_database_backend();
-            let sql = format!(
-                "SELECT seq, hash FROM chain_head WHERE centre_id = {}{}",
-                placeholder(backend, 1),
-                self.lock_suffix()
-            );
-            let row = self.tx.query_one_raw(Statement::from_sql_and_values(backend, sql, [centre.into()])).await?;
-            let (seq, hash): (i64, String) = match row {
-                Some(r) => (r.try_get("", "seq")?, r.try_get("", "hash")?),
-                None => (0, String::new()),
-            };
-            self.chains.insert(centre, (seq, seq, hash));
-        }
-        self.chains.get_mut(&centre).ok_or_else(|| corrupt("chain", "missing"))
+    /// Stages a new case and its first event.
+    pub fn insert(&mut self, c: Arc<Case>, cal: Arc<Calendar>, event: EventDraft) {
+        self.calendars.insert(c.centre.0, cal);
+        self.inserts.push((c, event));
     }
 
-    async fn append_event(&mut self, c: &Case, seq: i32, e: EventDraft) -> Result<()> {
-        let changes = serde_json::to_value(&e.changes).map_err(|err| corrupt("changes", err))?;
-        let changes_text = changes.to_string();
-        let centre = c.centre.0;
-        let chain = self.chain(centre).await?;
-        chain.1 += 1;
-        let chain_seq = chain.1;
-        let prev = chain.2.clone();
-        let at = e.at;
-        let (from, to) = (e.from.as_str(), c.state.as_str());
-        let actor = e.actor.map(|a| a.0);
-        let hash = event_hash(&prev, centre, c.id.0, seq, chain_seq, &at, actor, e.command, from, to, &changes_text);
-        chain.2 = hash.clone();
-        self.events.push(case_event::ActiveModel {
-            centre_id: Set(centre),
-            case_id: Set(c.id.0),
-            seq: Set(seq),
-            chain_seq: Set(chain_seq),
-            at: Set(at),
-            actor_id: Set(actor),
-            roles: Set(e.roles),
-            acting_centre_id: Set(e.acting_centre.0),
-            window_id: Set(e.window.map(|w| w.0)),
-            command: Set(e.command.to_owned()),
-            from_state: Set(from.to_owned()),
-            to_state: Set(to.to_owned()),
-            changes: Set(changes),
-            prev_hash: Set(prev),
-            hash: Set(hash),
-        });
-        Ok(())
+    /// Stages `next`, computed from `before`. At commit it is written only if the stored case
+    /// is still at `before`'s version; otherwise the case is reported as a conflict.
+    pub fn update(&mut self, before: Arc<Case>, next: Arc<Case>, cal: Arc<Calendar>, event: EventDraft) {
+        self.calendars.insert(next.centre.0, cal);
+        self.updates.push((before, next, event));
     }
 
-    /// Writes a new case (version 1) and its first event.
-    pub async fn insert(&mut self, c: &Case, cal: &Calendar, event: EventDraft) -> Result<()> {
-        let row = case::ActiveModel {
-            centre_id: Set(c.centre.0),
-            id: Set(c.id.0),
-            number: Set(c.number.clone()),
-            state: Set(c.state.as_str().to_owned()),
-            version: Set(c.version as i32),
-            channel: Set(c.channel.as_str().to_owned()),
-            reception_centre_id: Set(c.reception.centre.0),
-            reception_window_id: Set(c.reception.window.map(|w| w.0)),
-            ticket_id: Set(c.ticket),
-            submitted_on: Set(c.submitted_on),
-            due_on: Set(c.due(cal)),
-            doc: Set(doc(c)?),
-            updated_at: Set(event.at),
-        };
-        case::Entity::insert(row).exec_without_returning(&self.tx).await?;
-        for s in &c.steps {
-            self.new_steps.push(step_row(c.centre.0, c.id.0, s, cal).into());
-        }
-        self.append_event(c, 1, event).await
-    }
+    /// Writes the staged cases with a version check on each updated one, appends the events
+    /// (hash-chained per centre) and worklist rows, advances counters and chains, and commits.
+    /// Returns the cases whose stored version had moved on: nothing of theirs was written.
+    pub async fn commit(self) -> Result<HashSet<CaseId>> {
+        let CaseBatch { tx, counters, inserts, updates, calendars } = self;
+        let backend = tx.get_database_backend();
+        let cal_of = |c: &Case| calendars.get(&c.centre.0).cloned().unwrap_or_default();
 
-    /// Writes `next`, computed from `before`: `false` when the stored case is no longer at
-    /// `before`'s version (nothing was written).
-    pub async fn update(&mut self, before: &Case, next: &Case, cal: &Calendar, event: EventDraft) -> Result<bool> {
-        let res = case::Entity::update_many()
-            .col_expr(case::Column::State, Expr::value(next.state.as_str()))
-            .col_expr(case::Column::Version, Expr::value(next.version as i32))
-            .col_expr(case::Column::DueOn, Expr::value(next.due(cal)))
-            .col_expr(case::Column::Doc, Expr::value(doc(next)?))
-            .col_expr(case::Column::UpdatedAt, Expr::value(event.at))
-            .filter(case::Column::CentreId.eq(next.centre.0))
-            .filter(case::Column::Id.eq(next.id.0))
-            .filter(case::Column::Version.eq(before.version as i32))
-            .exec(&self.tx)
-            .await?;
-        if res.rows_affected != 1 {
-            return Ok(false);
+        // New cases.
+        let mut rows = Vec::with_capacity(inserts.len());
+        for (c, e) in &inserts {
+            rows.push(case::ActiveModel {
+                centre_id: Set(c.centre.0),
+                id: Set(c.id.0),
+                number: Set(c.number.clone()),
+                state: Set(c.state.as_str().to_owned()),
+                version: Set(c.version as i32),
+                channel: Set(c.channel.as_str().to_owned()),
+                reception_centre_id: Set(c.reception.centre.0),
+                reception_window_id: Set(c.reception.window.map(|w| w.0)),
+                ticket_id: Set(c.ticket),
+                submitted_on: Set(c.submitted_on),
+                due_on: Set(c.due(&cal_of(c))),
+                doc: Set(doc(c)?),
+                updated_at: Set(e.at),
+            });
         }
-        for s in &next.steps {
-            match before.steps.get(s.id as usize) {
-                None => self.new_steps.push(step_row(next.centre.0, next.id.0, s, cal).into()),
-                Some(old) if old.status != s.status || old.clock != s.clock => {
-                    self.changed_steps.push(step_row(next.centre.0, next.id.0, s, cal));
+        for chunk in rows.chunks(CHUNK) {
+            case::Entity::insert_many(chunk.to_vec()).exec_without_returning(&tx).await?;
+        }
+
+        // Updated cases: one row per case (its first base version, its last state).
+        let mut order: Vec<CaseId> = Vec::new();
+        let mut collapsed: HashMap<CaseId, (u32, Arc<Case>, DateTime<Utc>)> = HashMap::new();
+        for (before, next, e) in &updates {
+            match collapsed.get_mut(&next.id) {
+                Some(entry) => {
+                    entry.1 = next.clone();
+                    entry.2 = e.at;
                 }
-                Some(_) => {}
+                None => {
+                    order.push(next.id);
+                    collapsed.insert(next.id, (before.version, next.clone(), e.at));
+                }
             }
         }
-        // One event per transition: its sequence is the version it produced.
-        self.append_event(next, next.version as i32, event).await?;
-        Ok(true)
-    }
+        let mut written: HashSet<CaseId> = HashSet::new();
+        for chunk in order.chunks(CHUNK) {
+            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 8);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for id in chunk {
+                let Some((before, next, at)) = collapsed.get(id) else { continue };
+                let n = values.len();
+                let p = |i: usize| placeholder(backend, n + i);
+                tuples.push(match backend {
+                    DatabaseBackend::Postgres => format!(
+                        "({}::uuid, {}::uuid, {}::int, {}::text, {}::int, {}::date, {}::json, {}::timestamptz)",
+                        p(1),
+                        p(2),
+                        p(3),
+                        p(4),
+                        p(5),
+                        p(6),
+                        p(7),
+                        p(8)
+                    ),
+                    _ => "(?, ?, ?, ?, ?, ?, ?, ?)".to_owned(),
+                });
+                values.push(next.centre.0.into());
+                values.push(next.id.0.into());
+                values.push((*before as i32).into());
+                values.push(next.state.as_str().into());
+                values.push((next.version as i32).into());
+                values.push(next.due(&cal_of(next)).into());
+                values.push(doc(next)?.into());
+                values.push((*at).into());
+            }
+            let sql = match backend {
+                DatabaseBackend::Postgres => format!(
+                    "UPDATE cases SET state = v.state, version = v.version, due_on = v.due_on, doc = v.doc, \
+                     updated_at = v.at FROM (VALUES {}) AS v(centre_id, id, before, state, version, due_on, doc, at) \
+                     WHERE cases.centre_id = v.centre_id AND cases.id = v.id AND cases.version = v.before \
+                     RETURNING cases.id",
+                    tuples.join(", ")
+                ),
+                _ => format!(
+                    "UPDATE cases SET state = v.state, version = v.version, due_on = v.due_on, doc = v.doc, \
+                     updated_at = v.at FROM (SELECT column1 AS centre_id, column2 AS id, column3 AS before, \
+                     column4 AS state, column5 AS version, column6 AS due_on, column7 AS doc, column8 AS at \
+                     FROM (VALUES {})) AS v WHERE cases.centre_id = v.centre_id AND cases.id = v.id \
+                     AND cases.version = v.before RETURNING cases.id",
+                    tuples.join(", ")
+                ),
+            };
+            for r in tx.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+                written.insert(CaseId(r.try_get("", "id")?));
+            }
+        }
+        let conflicts: HashSet<CaseId> = order.iter().filter(|id| !written.contains(id)).copied().collect();
 
-    /// Appends the events and worklist rows, advances counters and chains, and commits.
-    pub async fn commit(mut self) -> Result<()> {
-        const CHUNK: usize = 200;
-        let events = std::mem::take(&mut self.events);
+        // Events, in order, hash-chained per centre; worklist rows, last state per step.
+        let mut chains: HashMap<Uuid, (i64, i64, String)> = HashMap::new();
+        let mut events = Vec::with_capacity(inserts.len() + updates.len());
+        let mut steps: HashMap<(Uuid, i32), case_step::ActiveModel> = HashMap::new();
+        let mut step_order: Vec<(Uuid, i32)> = Vec::new();
+        let staged = inserts
+            .iter()
+            .map(|(c, e)| (None, c, e))
+            .chain(updates.iter().map(|(b, c, e)| (Some(b), c, e)))
+            .filter(|(_, c, _)| !conflicts.contains(&c.id));
+        for (before, c, e) in staged {
+            let centre = c.centre.0;
+            if !chains.contains_key(&centre) {
+                let (seq, hash) = chain_head_of(&tx, backend, centre).await?;
+                chains.insert(centre, (seq, seq, hash));
+            }
+            let chain = chains.get_mut(&centre).ok_or_else(|| corrupt("chain", "missing"))?;
+            chain.1 += 1;
+            let seq = if before.is_some() { c.version as i32 } else { 1 };
+            let changes = serde_json::to_value(&e.changes).map_err(|err| corrupt("changes", err))?;
+            let from = if before.is_some() { e.from.as_str() } else { CaseState::Submitted.as_str() };
+            let actor = e.actor.map(|a| a.0);
+            let hash = event_hash(
+                &chain.2,
+                centre,
+                c.id.0,
+                seq,
+                chain.1,
+                &e.at,
+                actor,
+                e.command,
+                from,
+                c.state.as_str(),
+                &changes.to_string(),
+            );
+            let prev = std::mem::replace(&mut chain.2, hash.clone());
+            events.push(case_event::ActiveModel {
+                centre_id: Set(centre),
+                case_id: Set(c.id.0),
+                seq: Set(seq),
+                chain_seq: Set(chain.1),
+                at: Set(e.at),
+                actor_id: Set(actor),
+                roles: Set(e.roles.clone()),
+                acting_centre_id: Set(e.acting_centre.0),
+                window_id: Set(e.window.map(|w| w.0)),
+                command: Set(e.command.to_owned()),
+                from_state: Set(from.to_owned()),
+                to_state: Set(c.state.as_str().to_owned()),
+                changes: Set(changes),
+                prev_hash: Set(prev),
+                hash: Set(hash),
+            });
+            let cal = cal_of(c);
+            for s in &c.steps {
+                let changed = match before.and_then(|b| b.steps.get(s.id as usize)) {
+                    None => true,
+                    Some(old) => old.status != s.status || old.clock != s.clock,
+                };
+                if changed {
+                    let key = (c.id.0, s.id as i32);
+                    if steps.insert(key, step_row(centre, c.id.0, s, &cal)).is_none() {
+                        step_order.push(key);
+                    }
+                }
+            }
+        }
         for chunk in events.chunks(CHUNK) {
-            case_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(&self.tx).await?;
+            case_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(&tx).await?;
         }
-        let steps = std::mem::take(&mut self.new_steps);
+        let steps: Vec<case_step::ActiveModel> = step_order.iter().filter_map(|k| steps.remove(k)).collect();
         for chunk in steps.chunks(CHUNK) {
-            case_step::Entity::insert_many(chunk.to_vec()).exec_without_returning(&self.tx).await?;
-        }
-        for s in std::mem::take(&mut self.changed_steps) {
-            case_step::Entity::update_many()
-                .col_expr(case_step::Column::Status, Expr::value(s.status))
-                .col_expr(case_step::Column::DueOn, Expr::value(s.due_on))
-                .filter(case_step::Column::CentreId.eq(s.centre_id))
-                .filter(case_step::Column::CaseId.eq(s.case_id))
-                .filter(case_step::Column::Step.eq(s.step))
-                .exec(&self.tx)
+            case_step::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([
+                        case_step::Column::CentreId,
+                        case_step::Column::CaseId,
+                        case_step::Column::Step,
+                    ])
+                    .update_columns([case_step::Column::Status, case_step::Column::DueOn])
+                    .to_owned(),
+                )
+                .exec_without_returning(&tx)
                 .await?;
         }
-        for ((centre, day), (start, next)) in std::mem::take(&mut self.counters) {
+        for ((centre, day), (start, next)) in counters {
             if next == start {
                 continue;
             }
@@ -360,10 +437,10 @@ impl CaseBatch {
                         .update_column(case_counter::Column::Next)
                         .to_owned(),
                 )
-                .exec_without_returning(&self.tx)
+                .exec_without_returning(&tx)
                 .await?;
         }
-        for (centre, (start, seq, hash)) in std::mem::take(&mut self.chains) {
+        for (centre, (start, seq, hash)) in chains {
             if seq == start {
                 continue;
             }
@@ -374,12 +451,23 @@ impl CaseBatch {
                         .update_columns([chain_head::Column::Seq, chain_head::Column::Hash])
                         .to_owned(),
                 )
-                .exec_without_returning(&self.tx)
+                .exec_without_returning(&tx)
                 .await?;
         }
-        self.tx.commit().await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(conflicts)
     }
+}
+
+/// The head of `centre`'s chain, locked until the transaction ends (PostgreSQL).
+async fn chain_head_of(tx: &DatabaseTransaction, backend: DatabaseBackend, centre: Uuid) -> Result<(i64, String)> {
+    let lock = if backend == DatabaseBackend::Postgres { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT seq, hash FROM chain_head WHERE centre_id = {}{lock}", placeholder(backend, 1));
+    let row = tx.query_one_raw(Statement::from_sql_and_values(backend, sql, [centre.into()])).await?;
+    Ok(match row {
+        Some(r) => (r.try_get("", "seq")?, r.try_get("", "hash")?),
+        None => (0, String::new()),
+    })
 }
 
 fn placeholder(backend: DatabaseBackend, n: usize) -> String {

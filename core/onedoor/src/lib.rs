@@ -125,6 +125,7 @@ impl Onedoor {
         if let Ok(mut guard) = self.directory.write() {
             *guard = None;
         }
+        self.case_caches.forget_centres();
     }
 
     /// The caller behind verified claims: their centre (by code), staff id and roles, and the

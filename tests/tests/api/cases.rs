@@ -49,16 +49,22 @@ async fn spring_festival(s: &TestServer, admin: &str) {
 
 /// A member of staff of `centre` in `unit` with `roles`, and a token for them.
 async fn staff(s: &TestServer, admin: &str, centre: &str, unit: &str, code: &str, roles: &[&str]) -> String {
-    let p = s
-        .mutate(
-            admin,
-            "createStaff",
-            CREATE_STAFF,
-            json!({ "code": code, "name": "审批员", "unit": unit, "roles": roles }),
-        )
-        .await;
+    staff_with_id(s, admin, centre, unit, code, roles).await.0
+}
+
+/// The same, with the staff id.
+async fn staff_with_id(
+    s: &TestServer,
+    admin: &str,
+    centre: &str,
+    unit: &str,
+    code: &str,
+    roles: &[&str],
+) -> (String, Uuid) {
+    let input = json!({ "code": code, "name": "审批员", "unit": unit, "roles": roles });
+    let p = s.mutate(admin, "createStaff", CREATE_STAFF, input).await;
     let id = Uuid::parse_str(p["staff"]["staffId"].as_str().unwrap()).unwrap();
-    s.token(centre, id, roles)
+    (s.token(centre, id, roles), id)
 }
 
 fn applicant() -> Value {
@@ -669,5 +675,72 @@ async fn bad_case_input_is_refused_with_codes() {
     let accept = act_query("acceptCase", "CaseRefInput");
     let errs = s.user_errors(Some(&pl.clerk), "acceptCase", &accept, json!({ "case": pl.matters[0] })).await.unwrap();
     assert_eq!(errs, vec![("input.case".into(), "INVALID_ID".into())]);
+    w.s.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_replica_acting_on_stale_state_loses_and_retries_from_the_database() {
+    use onedoor::domain::case::Decision as D;
+    use onedoor::domain::{Caller, CaseId, Role, Scope, StaffId};
+    let w = World::new().await;
+    let s = &w.s;
+    let p = parallel(&w).await;
+    let case = s
+        .mutate(
+            &w.pl.clerk,
+            "submitCase",
+            &submit_query(),
+            json!({
+                "bundle": p.bundle, "channel": "WINDOW", "window": w.window, "applicant": applicant(),
+                "materials": ["申请表", "营业执照"], "accept": true
+            }),
+        )
+        .await["case"]
+        .clone();
+    let id = case["id"].as_str().unwrap();
+    // A second replica over the same database decides branch 0.
+    let other = onedoor::Onedoor::open(&s.database_url).await.unwrap();
+    let centre = other.centre_id("pingliang").await.unwrap().unwrap();
+    let (_, approver0) = staff_with_id(s, &w.pl.admin, "pingliang", &p.units[0], "appr0-r2", &["APPROVER"]).await;
+    let caller = Caller::Staff(Scope {
+        centre,
+        staff: StaffId(approver0),
+        roles: [Role::Approver].into_iter().collect(),
+        supervised: vec![],
+    });
+    let number = case["number"].as_str().unwrap();
+    let case_id: CaseId = other.case_by_number(&caller, number).await.unwrap().unwrap().id;
+    let decided = other
+        .act_on_case(
+            &caller,
+            centre,
+            case_id,
+            onedoor::CaseAction::Decide { step: 0, decision: D::Approve, comment: "replica 2".into() },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(decided.version, 2);
+    // The first replica still holds version 1 in its writer's cache: its decision on the same
+    // step is computed on stale state, loses the version check, and is retried on a fresh read,
+    // where the step is decided already.
+    let decide = act_query("decideStep", "DecideStepInput");
+    let errs = s
+        .user_errors(
+            Some(&p.approvers[0]),
+            "decideStep",
+            &decide,
+            json!({ "case": id, "step": 0, "decision": "DENY", "comment": "stale" }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(errs, vec![("input.step".into(), "CONFLICT".into())]);
+    // A decision on another step goes through after the same retry, on top of replica 2's.
+    let c =
+        s.mutate(&p.approvers[1], "decideStep", &decide, json!({ "case": id, "step": 1, "decision": "APPROVE" })).await;
+    assert_eq!(c["case"]["version"], 3);
+    let statuses: Vec<&str> =
+        c["case"]["steps"].as_array().unwrap().iter().map(|st| st["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["APPROVED", "APPROVED", "OPEN"]);
     w.s.cleanup().await.unwrap();
 }

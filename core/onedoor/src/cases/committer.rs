@@ -101,7 +101,13 @@ pub(crate) fn start(store: Store, cache: Arc<CaseCache>) -> mpsc::Sender<Job> {
                     Err(_) => break,
                 }
             }
-            if let Err(jobs) = run_batch(&store, &cache, jobs).await {
+            let t0 = std::time::Instant::now();
+            let n = jobs.len();
+            let r = run_batch(&store, &cache, jobs).await;
+            if std::env::var_os("ONEDOOR_DEBUG_BATCH").is_some() {
+                eprintln!("batch {n} in {:?}", t0.elapsed());
+            }
+            if let Err(jobs) = r {
                 // The batch failed as a whole (a database error): run each job alone, so one
                 // bad job cannot fail the others.
                 for job in jobs {
@@ -130,57 +136,58 @@ async fn run_batch(store: &Store, cache: &CaseCache, jobs: Vec<Job>) -> std::res
         }
     };
     let mut latest: HashMap<CaseId, Arc<Case>> = HashMap::new();
-    let mut written: Vec<(Job, Arc<Case>)> = Vec::with_capacity(jobs.len());
+    let mut staged: Vec<(Job, Arc<Case>)> = Vec::with_capacity(jobs.len());
     let mut pending = jobs.into_iter();
     while let Some(job) = pending.next() {
-        match apply(&mut batch, cache, &latest, &job).await {
-            Ok(Step::Written(c)) => {
+        match stage(&mut batch, cache, &latest, &job).await {
+            Ok(Ok(c)) => {
                 latest.insert(c.id, c.clone());
-                written.push((job, c));
+                staged.push((job, c));
             }
-            Ok(Step::Refused(e)) => {
+            Ok(Err(e)) => {
                 let _ = job.reply.send(Err(e));
             }
             Err(e) => {
                 tracing::warn!(error = %e, "case batch failed; retrying its jobs one by one");
-                for id in latest.keys() {
-                    cache.forget(*id);
-                }
-                let mut back: Vec<Job> = written.into_iter().map(|(j, _)| j).collect();
+                let mut back: Vec<Job> = staged.into_iter().map(|(j, _)| j).collect();
                 back.push(job);
                 back.extend(pending);
                 return Err(back);
             }
         }
     }
-    if let Err(e) = batch.commit().await {
-        tracing::warn!(error = %e, "case batch commit failed");
-        for id in latest.keys() {
-            cache.forget(*id);
+    let conflicts = match batch.commit().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "case batch commit failed");
+            for id in latest.keys() {
+                cache.forget(*id);
+            }
+            return Err(staged.into_iter().map(|(j, _)| j).collect());
         }
-        return Err(written.into_iter().map(|(j, _)| j).collect());
+    };
+    for (id, c) in latest {
+        if conflicts.contains(&id) {
+            cache.forget(id);
+        } else {
+            cache.put(c);
+        }
     }
-    for c in latest.into_values() {
-        cache.put(c);
-    }
-    for (job, c) in written {
-        let _ = job.reply.send(Ok(c));
+    for (job, c) in staged {
+        let answer = if conflicts.contains(&c.id) { Err(Error::Conflict("case".into())) } else { Ok(c) };
+        let _ = job.reply.send(answer);
     }
     Ok(())
 }
 
-enum Step {
-    Written(Arc<Case>),
-    Refused(Error),
-}
-
-async fn apply(
+/// Computes a job's transition on the newest state this process knows and stages it; the
+/// inner error refuses the job (nothing staged), the outer one fails the batch.
+async fn stage(
     batch: &mut CaseBatch,
     cache: &CaseCache,
     latest: &HashMap<CaseId, Arc<Case>>,
     job: &Job,
-) -> std::result::Result<Step, onedoor_store::StoreError> {
-    // Start from the newest state this process knows.
+) -> std::result::Result<Result<Arc<Case>>, onedoor_store::StoreError> {
     let base = job.base.as_ref().map(|b| {
         let mut best = b.clone();
         for known in [latest.get(&b.id).cloned(), cache.get(b.id)].into_iter().flatten() {
@@ -200,19 +207,13 @@ async fn apply(
             if let Some(n) = &job.number {
                 batch.return_number(n.region, n.day);
             }
-            return Ok(Step::Refused(e));
+            return Ok(Err(e));
         }
     };
-    let ok = match &base {
-        None => {
-            batch.insert(&next, &job.calendar, event).await?;
-            true
-        }
-        Some(b) => batch.update(b, &next, &job.calendar, event).await?,
-    };
-    if !ok {
-        cache.forget(next.id);
-        return Ok(Step::Refused(Error::Conflict("case".into())));
+    let next = Arc::new(next);
+    match base {
+        None => batch.insert(next.clone(), job.calendar.clone(), event),
+        Some(b) => batch.update(b, next.clone(), job.calendar.clone(), event),
     }
-    Ok(Step::Written(Arc::new(next)))
+    Ok(Ok(next))
 }

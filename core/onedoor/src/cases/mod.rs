@@ -21,7 +21,7 @@ use onedoor_domain::case::{
 };
 use onedoor_domain::catalogue::{CrossCentreScope, MatterStatus};
 use onedoor_domain::error::{DomainError, ErrorCode};
-use onedoor_domain::organisation::UnitKind;
+use onedoor_domain::organisation::{Centre, UnitKind};
 use onedoor_domain::rules::{
     ApplicantKind, CaseMatter, DefaultParallelApproval, Investment, InvolvedUnit, ParallelApprovalRule,
 };
@@ -235,6 +235,19 @@ pub(crate) struct CaseCaches {
     calendars: std::sync::Mutex<HashMap<CentreId, (Arc<Calendar>, Instant)>>,
     units: std::sync::Mutex<HashMap<CentreId, (UnitMap, Instant)>>,
     staff_units: std::sync::Mutex<HashMap<StaffId, (Option<UnitId>, Instant)>>,
+    centres: std::sync::Mutex<HashMap<(), (Arc<Vec<Centre>>, Instant)>>,
+}
+
+impl CaseCaches {
+    /// Drops the cached centre list and calendars (a centre was created or moved).
+    pub(crate) fn forget_centres(&self) {
+        if let Ok(mut m) = self.centres.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.calendars.lock() {
+            m.clear();
+        }
+    }
 }
 
 fn cached<K: std::hash::Hash + Eq, V: Clone>(m: &std::sync::Mutex<HashMap<K, (V, Instant)>>, k: &K) -> Option<V> {
@@ -284,13 +297,23 @@ impl Onedoor {
         self.case_updates.subscribe()
     }
 
+    /// Every centre, cached like the directory.
+    async fn centre_list(&self) -> Result<Arc<Vec<Centre>>> {
+        if let Some(c) = cached(&self.case_caches.centres, &()) {
+            return Ok(c);
+        }
+        let all = Arc::new(self.store.centres().await?);
+        remember(&self.case_caches.centres, (), all.clone());
+        Ok(all)
+    }
+
     /// The calendar that counts `centre`'s working days: its own declared days over its
     /// ancestors'.
     pub async fn calendar(&self, centre: CentreId) -> Result<Arc<Calendar>> {
         if let Some(c) = cached(&self.case_caches.calendars, &centre) {
             return Ok(c);
         }
-        let all = self.store.centres().await?;
+        let all = self.centre_list().await?;
         let mut chain = vec![centre];
         let mut at = centre;
         while let Some(parent) = all.iter().find(|c| c.id == at).and_then(|c| c.parent) {
@@ -456,11 +479,8 @@ impl Onedoor {
         // The matters: one bundle's, or the listed ones, all of one centre.
         let (owner, matter_ids, bundle) = match (&app.bundle, app.matters.as_slice()) {
             (Some((c, b)), []) => {
-                let bundle = self
-                    .store
-                    .bundle(caller, *c, *b)
-                    .await?
-                    .ok_or_else(|| Error::not_found("bundle", "bundle"))?;
+                let bundle =
+                    self.store.bundle(caller, *c, *b).await?.ok_or_else(|| Error::not_found("bundle", "bundle"))?;
                 (*c, bundle.matters.clone(), Some(*b))
             }
             (None, [first, ..]) => {
@@ -486,10 +506,11 @@ impl Onedoor {
         if matter_ids.len() > 50 {
             return Err(DomainError::new("matters", ErrorCode::OutOfRange, "at most 50 matters").into());
         }
+        let found = self.store.matters_by_ids(caller, owner, &matter_ids).await?;
         let mut matters = Vec::with_capacity(matter_ids.len());
         for (i, id) in matter_ids.iter().enumerate() {
             let field = if bundle.is_some() { "bundle".to_owned() } else { format!("matters.{i}") };
-            let Some(m) = self.store.matter(caller, owner, *id).await? else {
+            let Some(m) = found.iter().find(|m| m.id == *id) else {
                 return Err(Error::not_found(&field, "matter"));
             };
             if m.status != MatterStatus::Active {
@@ -499,7 +520,7 @@ impl Onedoor {
                     format!("{} is {}", m.guide.name, m.status),
                 ));
             }
-            matters.push(m);
+            matters.push(m.clone());
         }
         // Where it is received: the caller's centre, at a window of a hall it shares.
         let window = match app.window {
@@ -520,7 +541,7 @@ impl Onedoor {
             None => None,
         };
         // Cross-centre acceptance: only where the guide allows it.
-        let centres = self.store.centres().await?;
+        let centres = self.centre_list().await?;
         let region_of = |c: CentreId| centres.iter().find(|x| x.id == c).map(|x| x.region.to_string());
         if owner != scope.centre {
             for (i, m) in matters.iter().enumerate() {
