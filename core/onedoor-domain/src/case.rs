@@ -1030,16 +1030,19 @@ impl Case {
         ctx: &Ctx<'_>,
         out: &mut Vec<Change>,
     ) -> Result<(), CaseError> {
-        match self.state {
-            CaseState::InReview => {}
-            CaseState::Suspended => {
-                return Err(invalid("case", ErrorCode::InvalidState, "the case is suspended; resume it first"));
-            }
-            s => return Err(state_error(s, "have its steps decided")),
-        }
+        // A step someone else closed first is a conflict, whatever it did to the case.
         let Some(step) = self.steps.get(id as usize).cloned() else {
             return Err(invalid("step", ErrorCode::InvalidReference, format!("the case has no step {id}")));
         };
+        if step.status == StepStatus::Open {
+            match self.state {
+                CaseState::InReview => {}
+                CaseState::Suspended => {
+                    return Err(invalid("case", ErrorCode::InvalidState, "the case is suspended; resume it first"));
+                }
+                s => return Err(state_error(s, "have its steps decided")),
+            }
+        }
         if step.status != StepStatus::Open {
             return Err(invalid(
                 "step",

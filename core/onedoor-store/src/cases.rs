@@ -43,8 +43,42 @@ fn to_case(doc: serde_json::Value) -> Result<Case> {
     serde_json::from_value(doc).map_err(|e| corrupt("case", e))
 }
 
-fn doc(c: &Case) -> Result<serde_json::Value> {
-    serde_json::to_value(c).map_err(|e| corrupt("case", e))
+fn doc(c: &Case) -> Result<String> {
+    serde_json::to_string(c).map_err(|e| corrupt("case", e))
+}
+
+/// Inserts `rows` with one multi-row `INSERT` per chunk. `cols` name the columns with the
+/// PostgreSQL type of each (JSON is bound as text and cast there).
+async fn insert_rows(
+    tx: &DatabaseTransaction,
+    table: &str,
+    cols: &[(&str, &str)],
+    rows: Vec<Vec<sea_orm::Value>>,
+) -> Result<()> {
+    let backend = tx.get_database_backend();
+    let names = cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
+    let mut rows = rows;
+    while !rows.is_empty() {
+        let mut values = Vec::with_capacity(CHUNK * cols.len());
+        let mut tuples = Vec::with_capacity(CHUNK);
+        let chunk: Vec<Vec<sea_orm::Value>> = rows.drain(..rows.len().min(CHUNK)).collect();
+        for row in chunk {
+            let n = values.len();
+            let tuple: Vec<String> = cols
+                .iter()
+                .enumerate()
+                .map(|(i, (_, ty))| match backend {
+                    DatabaseBackend::Postgres => format!("${}::{ty}", n + i + 1),
+                    _ => "?".to_owned(),
+                })
+                .collect();
+            tuples.push(format!("({})", tuple.join(", ")));
+            values.extend(row);
+        }
+        let sql = format!("INSERT INTO {table} ({names}) VALUES {}", tuples.join(", "));
+        tx.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    }
+    Ok(())
 }
 
 /// One event of a case's history, as the platform describes it.
@@ -170,6 +204,42 @@ fn step_row(centre: Uuid, case: Uuid, s: &Step, cal: &Calendar) -> case_step::Ac
 /// Rows per multi-row statement (well under SQLite's bound-variable limit).
 const CHUNK: usize = 100;
 
+/// The columns of `cases`, with their PostgreSQL types.
+const CASE_COLUMNS: &[(&str, &str)] = &[
+    ("centre_id", "uuid"),
+    ("id", "uuid"),
+    ("number", "text"),
+    ("state", "text"),
+    ("version", "int"),
+    ("channel", "text"),
+    ("reception_centre_id", "uuid"),
+    ("reception_window_id", "uuid"),
+    ("ticket_id", "uuid"),
+    ("submitted_on", "date"),
+    ("due_on", "date"),
+    ("doc", "json"),
+    ("updated_at", "timestamptz"),
+];
+
+/// The columns of `case_event`, with their PostgreSQL types.
+const EVENT_COLUMNS: &[(&str, &str)] = &[
+    ("centre_id", "uuid"),
+    ("case_id", "uuid"),
+    ("seq", "int"),
+    ("chain_seq", "bigint"),
+    ("at", "timestamptz"),
+    ("actor_id", "uuid"),
+    ("roles", "text"),
+    ("acting_centre_id", "uuid"),
+    ("window_id", "uuid"),
+    ("command", "text"),
+    ("from_state", "text"),
+    ("to_state", "text"),
+    ("changes", "json"),
+    ("prev_hash", "text"),
+    ("hash", "text"),
+];
+
 impl Store {
     /// Starts a batch of case transitions.
     pub async fn case_batch(&self) -> Result<CaseBatch> {
@@ -252,25 +322,23 @@ impl CaseBatch {
         // New cases.
         let mut rows = Vec::with_capacity(inserts.len());
         for (c, e) in &inserts {
-            rows.push(case::ActiveModel {
-                centre_id: Set(c.centre.0),
-                id: Set(c.id.0),
-                number: Set(c.number.clone()),
-                state: Set(c.state.as_str().to_owned()),
-                version: Set(c.version as i32),
-                channel: Set(c.channel.as_str().to_owned()),
-                reception_centre_id: Set(c.reception.centre.0),
-                reception_window_id: Set(c.reception.window.map(|w| w.0)),
-                ticket_id: Set(c.ticket),
-                submitted_on: Set(c.submitted_on),
-                due_on: Set(c.due(&cal_of(c))),
-                doc: Set(doc(c)?),
-                updated_at: Set(e.at),
-            });
+            rows.push(vec![
+                c.centre.0.into(),
+                c.id.0.into(),
+                c.number.as_str().into(),
+                c.state.as_str().into(),
+                (c.version as i32).into(),
+                c.channel.as_str().into(),
+                c.reception.centre.0.into(),
+                c.reception.window.map(|w| w.0).into(),
+                c.ticket.into(),
+                c.submitted_on.into(),
+                c.due(&cal_of(c)).into(),
+                doc(c)?.into(),
+                e.at.into(),
+            ]);
         }
-        for chunk in rows.chunks(CHUNK) {
-            case::Entity::insert_many(chunk.to_vec()).exec_without_returning(&tx).await?;
-        }
+        insert_rows(&tx, "cases", CASE_COLUMNS, rows).await?;
 
         // Updated cases: one row per case (its first base version, its last state).
         let mut order: Vec<CaseId> = Vec::new();
@@ -360,7 +428,7 @@ impl CaseBatch {
             let chain = chains.get_mut(&centre).ok_or_else(|| corrupt("chain", "missing"))?;
             chain.1 += 1;
             let seq = if before.is_some() { c.version as i32 } else { 1 };
-            let changes = serde_json::to_value(&e.changes).map_err(|err| corrupt("changes", err))?;
+            let changes = serde_json::to_string(&e.changes).map_err(|err| corrupt("changes", err))?;
             let from = if before.is_some() { e.from.as_str() } else { CaseState::Submitted.as_str() };
             let actor = e.actor.map(|a| a.0);
             let hash = event_hash(
@@ -374,26 +442,26 @@ impl CaseBatch {
                 e.command,
                 from,
                 c.state.as_str(),
-                &changes.to_string(),
+                &changes,
             );
             let prev = std::mem::replace(&mut chain.2, hash.clone());
-            events.push(case_event::ActiveModel {
-                centre_id: Set(centre),
-                case_id: Set(c.id.0),
-                seq: Set(seq),
-                chain_seq: Set(chain.1),
-                at: Set(e.at),
-                actor_id: Set(actor),
-                roles: Set(e.roles.clone()),
-                acting_centre_id: Set(e.acting_centre.0),
-                window_id: Set(e.window.map(|w| w.0)),
-                command: Set(e.command.to_owned()),
-                from_state: Set(from.to_owned()),
-                to_state: Set(c.state.as_str().to_owned()),
-                changes: Set(changes),
-                prev_hash: Set(prev),
-                hash: Set(hash),
-            });
+            events.push(vec![
+                centre.into(),
+                c.id.0.into(),
+                seq.into(),
+                chain.1.into(),
+                e.at.into(),
+                actor.into(),
+                e.roles.as_str().into(),
+                e.acting_centre.0.into(),
+                e.window.map(|w| w.0).into(),
+                e.command.into(),
+                from.into(),
+                c.state.as_str().into(),
+                changes.into(),
+                prev.into(),
+                hash.into(),
+            ]);
             let cal = cal_of(c);
             for s in &c.steps {
                 let changed = match before.and_then(|b| b.steps.get(s.id as usize)) {
@@ -408,12 +476,11 @@ impl CaseBatch {
                 }
             }
         }
-        for chunk in events.chunks(CHUNK) {
-            case_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(&tx).await?;
-        }
-        let steps: Vec<case_step::ActiveModel> = step_order.iter().filter_map(|k| steps.remove(k)).collect();
-        for chunk in steps.chunks(CHUNK) {
-            case_step::Entity::insert_many(chunk.to_vec())
+        insert_rows(&tx, "case_event", EVENT_COLUMNS, events).await?;
+        let mut steps: Vec<case_step::ActiveModel> = step_order.iter().filter_map(|k| steps.remove(k)).collect();
+        while !steps.is_empty() {
+            let chunk: Vec<case_step::ActiveModel> = steps.drain(..steps.len().min(CHUNK)).collect();
+            case_step::Entity::insert_many(chunk)
                 .on_conflict(
                     OnConflict::columns([
                         case_step::Column::CentreId,

@@ -334,6 +334,8 @@ async fn two_clerks_deciding_one_step_at_once_one_wins() {
             wins += 1;
         } else if r["userErrors"][0]["code"] == "CONFLICT" {
             conflicts += 1;
+        } else {
+            panic!("neither a win nor a conflict: {r}");
         }
     }
     assert_eq!((wins, conflicts), (1, 7));
