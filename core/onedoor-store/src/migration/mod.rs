@@ -5,6 +5,7 @@ use sea_orm_migration::schema::{boolean, json, string, timestamp_with_time_zone,
 
 mod m20261126_000001_organisation;
 mod m20261126_000002_catalogue;
+mod m20261126_000005_plugins;
 
 /// The migrator: every migration in order.
 #[derive(Debug)]
@@ -13,7 +14,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_organisation::Migration), Box::new(m20261126_000002_catalogue::Migration)]
+        vec![
+            Box::new(m20261126_000001_organisation::Migration),
+            Box::new(m20261126_000002_catalogue::Migration),
+            Box::new(m20261126_000005_plugins::Migration),
+        ]
     }
 }
 
