@@ -5,6 +5,7 @@
 //! with the domain's parsers, and persists through the tenant-scoped store. Nothing here knows
 //! HTTP, GraphQL or JSON-over-the-wire.
 
+mod alert;
 pub mod auth;
 mod catalogue;
 pub mod config;
@@ -12,12 +13,15 @@ mod error;
 pub mod import;
 mod lookup;
 mod organisation;
+pub mod plugins;
+pub mod rules;
 
 pub use catalogue::{CatalogueEvent, GuidePatch};
 pub use error::{Error, Result};
 pub use onedoor_domain as domain;
 pub use onedoor_store::{MatterFilter, Page, Slice, Store};
 pub use organisation::{StaffPatch, WindowPatch};
+pub use onedoor_store::{IdPage, PluginState};
 
 use onedoor_domain::{Caller, CentreId, Role, Roles, Scope, StaffId};
 use std::collections::HashMap;
@@ -31,6 +35,7 @@ pub struct Onedoor {
     store: Store,
     directory: Arc<RwLock<Option<Directory>>>,
     events: broadcast::Sender<CatalogueEvent>,
+    plugins: Arc<plugins::Registry>,
 }
 
 /// Centre codes to ids and supervised centres, cached because every request needs it and
@@ -52,7 +57,7 @@ impl Onedoor {
     /// The platform over an opened store.
     pub fn new(store: Store) -> Onedoor {
         let (events, _) = broadcast::channel(1024);
-        Onedoor { store, directory: Arc::new(RwLock::new(None)), events }
+        Onedoor { store, directory: Arc::new(RwLock::new(None)), events, plugins: Arc::default() }
     }
 
     /// Opens the store at `database_url` (migrating it) and builds the platform.
