@@ -20,11 +20,25 @@ pub(crate) enum Kind {
     Staff,
     Matter,
     Bundle,
+    Plugin,
+    Decision,
+    Alert,
 }
 
 impl Kind {
-    const ALL: [Kind; 8] =
-        [Kind::Centre, Kind::Hall, Kind::Zone, Kind::Window, Kind::Unit, Kind::Staff, Kind::Matter, Kind::Bundle];
+    const ALL: [Kind; 11] = [
+        Kind::Centre,
+        Kind::Hall,
+        Kind::Zone,
+        Kind::Window,
+        Kind::Unit,
+        Kind::Staff,
+        Kind::Matter,
+        Kind::Bundle,
+        Kind::Plugin,
+        Kind::Decision,
+        Kind::Alert,
+    ];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -36,6 +50,9 @@ impl Kind {
             Kind::Staff => "Staff",
             Kind::Matter => "Matter",
             Kind::Bundle => "Bundle",
+            Kind::Plugin => "Plugin",
+            Kind::Decision => "Decision",
+            Kind::Alert => "Alert",
         }
     }
 }

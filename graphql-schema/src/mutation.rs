@@ -32,7 +32,7 @@ impl Ids {
 }
 
 /// The payload's value and user errors from a use case's result.
-fn finish<T, U>(r: onedoor::Result<T>, wrap: impl FnOnce(T) -> U) -> Result<(Option<U>, Vec<UserError>)> {
+pub(crate) fn finish<T, U>(r: onedoor::Result<T>, wrap: impl FnOnce(T) -> U) -> Result<(Option<U>, Vec<UserError>)> {
     match r {
         Ok(v) => Ok((Some(wrap(v)), Vec::new())),
         Err(e) => Ok((None, user_errors(e)?)),
@@ -62,6 +62,8 @@ macro_rules! payload {
         }
     };
 }
+
+pub(crate) use payload;
 
 payload!(/// Result of a centre mutation.
     CentrePayload, centre: CentreObj);

@@ -18,11 +18,11 @@ pub type OnedoorSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// Reads. (In the code, one part per capability, each in its own module.)
 #[derive(MergedObject, Default, Debug)]
-pub struct Query(OrganisationQuery);
+pub struct Query(OrganisationQuery, crate::plugins::PluginsQuery);
 
 /// Writes: each takes one `input` and returns a payload with `userErrors`.
 #[derive(MergedObject, Default, Debug)]
-pub struct Mutation(CatalogueMutation);
+pub struct Mutation(CatalogueMutation, crate::plugins::PluginsMutation);
 
 /// Live streams, over `graphql-transport-ws` at `/graphql`.
 #[derive(MergedSubscription, Default, Debug)]
@@ -170,6 +170,7 @@ async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         Kind::Bundle => {
             od.bundle(caller, centre, BundleId(id)).await.map_err(query_error)?.map(|b| Node::Bundle(BundleObj(b)))
         }
+        Kind::Plugin | Kind::Decision | Kind::Alert => crate::plugins::node(ctx, kind, centre, id).await?,
     };
     Ok(n)
 }

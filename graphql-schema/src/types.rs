@@ -74,6 +74,12 @@ pub enum Node {
     Matter(MatterObj),
     /// A bundle.
     Bundle(BundleObj),
+    /// A plugin of a centre's registry.
+    Plugin(crate::plugins::PluginObj),
+    /// A recorded rule decision.
+    Decision(crate::plugins::DecisionObj),
+    /// A supervision alert.
+    Alert(crate::plugins::AlertObj),
 }
 
 /// A government service centre: the tenant.

@@ -10,10 +10,10 @@ use crate::values::parse_text;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// What an alert is about. New kinds may be added; existing ones never change meaning.
+/// What an alert is about. New kinds may be added (deliberately not `non_exhaustive`: a new
+/// kind must be named by every layer that shows alerts); existing ones never change meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum AlertKind {
     /// A local-rule plugin failed a call (trap, fuel, memory, wall time, malformed output, or
     /// its own rule error): the decision it was asked for was not made.

@@ -306,17 +306,22 @@ impl Store {
     /// Changes the caller's centre's active plugin in one transaction: activates `target`
     /// (a plugin of the centre, `NOT_FOUND` otherwise; `INVALID_STATE` if already active),
     /// rolls back to the plugin active before (`INVALID_STATE` when there is none), or
-    /// deactivates (`INVALID_STATE` when none is active). Returns the history entry written.
+    /// deactivates (`INVALID_STATE` when none is active). With `expected_active`, fails with
+    /// `CONFLICT` unless that plugin is the active one. Returns the history entry written.
     pub async fn change_activation(
         &self,
         scope: &Scope,
         change: ActivationChange,
         target: Option<PluginId>,
+        expected_active: Option<PluginId>,
         at: DateTime<Utc>,
     ) -> Result<Activation> {
         let tx = self.write().await?;
         let centre = own(scope);
         let (read, state) = state_in(&tx, centre).await?;
+        if expected_active.is_some_and(|e| state.active != Some(e)) {
+            return Err(StoreError::Conflict { what: "the active plugin" });
+        }
         let history: Vec<Activation> = plugin_activation::Entity::find()
             .filter(plugin_activation::Column::CentreId.eq(centre))
             .order_by_asc(plugin_activation::Column::Seq)
@@ -330,7 +335,13 @@ impl Store {
                 let Some(target) = target else {
                     return Err(StoreError::NotFound { what: "plugin" });
                 };
-                if plugin::Entity::find_by_id((centre, target.0)).select_only().column(plugin::Column::Id).into_tuple::<Uuid>().one(&tx).await?.is_none() {
+                let found: Option<Uuid> = plugin::Entity::find_by_id((centre, target.0))
+                    .select_only()
+                    .column(plugin::Column::Id)
+                    .into_tuple()
+                    .one(&tx)
+                    .await?;
+                if found.is_none() {
                     return Err(StoreError::NotFound { what: "plugin" });
                 }
                 if state.active == Some(target) {

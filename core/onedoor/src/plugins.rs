@@ -192,9 +192,10 @@ impl Onedoor {
         caller: &Caller,
         change: ActivationChange,
         target: Option<PluginId>,
+        expected_active: Option<PluginId>,
     ) -> Result<Activation> {
         let scope = require(caller, Role::Admin)?;
-        let a = self.store.change_activation(scope, change, target, Utc::now()).await.map_err(|e| match e {
+        let a = self.store.change_activation(scope, change, target, expected_active, Utc::now()).await.map_err(|e| match e {
             onedoor_store::StoreError::Rule(d) if d.field.is_empty() && change == ActivationChange::RollBack => {
                 Error::Refused { field: String::new(), code: "NO_PREVIOUS_PLUGIN", message: d.message }
             }
@@ -208,21 +209,27 @@ impl Onedoor {
     }
 
     /// Activates a plugin of the admin's centre: the centre's next rule calls use it
-    /// (`INVALID_STATE` if it is already active).
-    pub async fn activate_plugin(&self, caller: &Caller, id: PluginId) -> Result<Activation> {
-        self.change_activation(caller, ActivationChange::Activate, Some(id)).await
+    /// (`INVALID_STATE` if it is already active). With `expected_active`, only if that plugin
+    /// is the active one (`CONFLICT` otherwise); so for the two below.
+    pub async fn activate_plugin(
+        &self,
+        caller: &Caller,
+        id: PluginId,
+        expected_active: Option<PluginId>,
+    ) -> Result<Activation> {
+        self.change_activation(caller, ActivationChange::Activate, Some(id), expected_active).await
     }
 
     /// Activates the plugin that was active before the current one (`NO_PREVIOUS_PLUGIN` when
     /// there is none).
-    pub async fn roll_back_plugin(&self, caller: &Caller) -> Result<Activation> {
-        self.change_activation(caller, ActivationChange::RollBack, None).await
+    pub async fn roll_back_plugin(&self, caller: &Caller, expected_active: Option<PluginId>) -> Result<Activation> {
+        self.change_activation(caller, ActivationChange::RollBack, None, expected_active).await
     }
 
     /// Deactivates the admin's centre's plugin: the built-in rules apply again
     /// (`NO_ACTIVE_PLUGIN` when none is active).
-    pub async fn deactivate_plugin(&self, caller: &Caller) -> Result<Activation> {
-        self.change_activation(caller, ActivationChange::Deactivate, None).await
+    pub async fn deactivate_plugin(&self, caller: &Caller, expected_active: Option<PluginId>) -> Result<Activation> {
+        self.change_activation(caller, ActivationChange::Deactivate, None, expected_active).await
     }
 
     /// Sets the fuel of one call of the admin's centre's plugins (`OUT_OF_RANGE` on `fuel`
