@@ -135,7 +135,9 @@ async fn run() -> Result<()> {
             print!("{}", onedoor_graphql::sdl());
             Ok(())
         }
-        Command::Plugin { command: PluginCommand::Replay { decision: Some(id), against: Some(file), database, .. } } => {
+        Command::Plugin {
+            command: PluginCommand::Replay { decision: Some(id), against: Some(file), database, .. },
+        } => {
             if let Some(url) = database {
                 config.database_url = url;
             }
@@ -207,17 +209,20 @@ fn show_replay(record: &onedoor_plugin_host::DecisionRecord, component: &[u8]) -
 async fn replay_stored(config: &Config, id: uuid::Uuid, file: &std::path::Path) -> Result<()> {
     let component = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let od = open(config).await?;
-    let Some(decision) = od.decision_for_operator(onedoor::domain::id::DecisionId(id)).await? else {
-        bail!("no decision {id} in {}", config.database_url_redacted());
-    };
-    let record = onedoor_plugin_host::DecisionRecord::from_json(&decision.record)
-        .with_context(|| format!("decision {id} holds no readable record"))?;
-    if let Some(subject) = &decision.subject {
-        println!("decision {id} about {subject}, recorded {}", decision.at);
-    } else {
-        println!("decision {id}, recorded {}", decision.at);
+    let (decision, diff) = od
+        .replay_decision(onedoor::domain::id::DecisionId(id), component)
+        .await
+        .map_err(|e| anyhow::anyhow!("{} ({})", e, e.code()))?;
+    match &decision.subject {
+        Some(subject) => println!("decision {id} about {subject}, recorded {}", decision.at),
+        None => println!("decision {id}, recorded {}", decision.at),
     }
-    show_replay(&record, &component)
+    if diff.is_empty() {
+        println!("same decision ({} → {})", diff.before, diff.after);
+    } else {
+        print!("{diff}");
+    }
+    Ok(())
 }
 
 async fn open(config: &Config) -> Result<Onedoor> {

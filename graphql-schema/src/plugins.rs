@@ -220,9 +220,19 @@ impl DecisionObj {
     async fn input(&self) -> Json<serde_json::Value> {
         Json(self.parsed()["input"].clone())
     }
-    /// The output (or `{"error": …}`).
+    /// The output: the decision itself, or `{"error": CODE, "message": …}` for a failed call.
     async fn output(&self) -> Json<serde_json::Value> {
-        Json(self.parsed()["output"].clone())
+        let output = self.parsed()["output"].take();
+        Json(match output {
+            serde_json::Value::Object(mut o) if o.contains_key("ok") => o.remove("ok").unwrap_or_default(),
+            serde_json::Value::Object(mut o) => match o.remove("error") {
+                Some(serde_json::Value::Object(e)) => {
+                    serde_json::json!({ "error": e.get("code"), "message": e.get("message") })
+                }
+                _ => serde_json::Value::Null,
+            },
+            other => other,
+        })
     }
     /// The whole record, as `onedoor plugin replay` reads it from a file.
     async fn record(&self) -> Json<serde_json::Value> {
@@ -358,8 +368,12 @@ pub(crate) async fn node(ctx: &Context<'_>, kind: Kind, centre: CentreId, id: Uu
     let (od, caller) = parts(ctx);
     // Callers without the role see nothing, as for any node they may not see.
     let n = match kind {
-        Kind::Plugin => od.plugin(caller, centre, PluginId(id)).await.ok().flatten().map(|p| Node::Plugin(PluginObj::new(p))),
-        Kind::Decision => od.decision(caller, centre, DecisionId(id)).await.ok().flatten().map(|d| Node::Decision(DecisionObj(d))),
+        Kind::Plugin => {
+            od.plugin(caller, centre, PluginId(id)).await.ok().flatten().map(|p| Node::Plugin(PluginObj::new(p)))
+        }
+        Kind::Decision => {
+            od.decision(caller, centre, DecisionId(id)).await.ok().flatten().map(|d| Node::Decision(DecisionObj(d)))
+        }
         Kind::Alert => od.alert(caller, centre, AlertId(id)).await.ok().flatten().map(|a| Node::Alert(AlertObj(a))),
         _ => None,
     };
@@ -400,7 +414,8 @@ impl PluginsQuery {
         let plugin = match plugin {
             None => None,
             Some(p) => {
-                let (c, u) = decode(Kind::Plugin, &p).ok_or_else(|| coded("INVALID_ID", "`plugin` is not a plugin id"))?;
+                let (c, u) =
+                    decode(Kind::Plugin, &p).ok_or_else(|| coded("INVALID_ID", "`plugin` is not a plugin id"))?;
                 if c != id {
                     return Ok(Connection::new(false, false));
                 }
@@ -494,7 +509,11 @@ fn plugin_id(field: &str, id: Option<&ID>) -> std::result::Result<Option<PluginI
     }
 }
 
-async fn registry_after(od: &Onedoor, ctx: &Context<'_>, r: onedoor::Result<pl::Activation>) -> onedoor::Result<PluginRegistryObj> {
+async fn registry_after(
+    od: &Onedoor,
+    ctx: &Context<'_>,
+    r: onedoor::Result<pl::Activation>,
+) -> onedoor::Result<PluginRegistryObj> {
     let a = r?;
     Ok(PluginRegistryObj(od.plugin_registry(parts(ctx).1, a.centre).await?))
 }
@@ -520,11 +539,12 @@ impl PluginsMutation {
     /// Activates a plugin of the caller's centre (admin): the centre's next decisions use it,
     /// on every replica within a second.
     async fn activate_plugin(&self, ctx: &Context<'_>, input: ActivatePluginInput) -> Result<PluginRegistryPayload> {
-        let (id, expected) = match (decode(Kind::Plugin, &input.id), plugin_id("expectedActive", input.expected_active.as_ref())) {
-            (Some((_, id)), Ok(e)) => (PluginId(id), e),
-            (None, _) => return Ok(PluginRegistryPayload::errors(vec![UserError::bad_id("id")])),
-            (_, Err(e)) => return Ok(PluginRegistryPayload::errors(vec![e])),
-        };
+        let (id, expected) =
+            match (decode(Kind::Plugin, &input.id), plugin_id("expectedActive", input.expected_active.as_ref())) {
+                (Some((_, id)), Ok(e)) => (PluginId(id), e),
+                (None, _) => return Ok(PluginRegistryPayload::errors(vec![UserError::bad_id("id")])),
+                (_, Err(e)) => return Ok(PluginRegistryPayload::errors(vec![e])),
+            };
         let (od, caller) = parts(ctx);
         let r = registry_after(od, ctx, od.activate_plugin(caller, id, expected).await).await;
         Ok(PluginRegistryPayload::of(finish(r, |r| r)?))

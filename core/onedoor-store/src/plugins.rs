@@ -290,7 +290,11 @@ impl Store {
 
     /// A centre's registry state and activation history, oldest first, for callers who may
     /// read the centre (else none).
-    pub async fn plugin_history(&self, caller: &Caller, centre: CentreId) -> Result<Option<(PluginState, Vec<Activation>)>> {
+    pub async fn plugin_history(
+        &self,
+        caller: &Caller,
+        centre: CentreId,
+    ) -> Result<Option<(PluginState, Vec<Activation>)>> {
         if !private(caller, centre) {
             return Ok(None);
         }

@@ -19,9 +19,9 @@ pub mod rules;
 pub use catalogue::{CatalogueEvent, GuidePatch};
 pub use error::{Error, Result};
 pub use onedoor_domain as domain;
+pub use onedoor_store::{IdPage, PluginState};
 pub use onedoor_store::{MatterFilter, Page, Slice, Store};
 pub use organisation::{StaffPatch, WindowPatch};
-pub use onedoor_store::{IdPage, PluginState};
 
 use onedoor_domain::{Caller, CentreId, Role, Roles, Scope, StaffId};
 use std::collections::HashMap;

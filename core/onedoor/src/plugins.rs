@@ -49,6 +49,9 @@ struct Cached {
 #[derive(Default)]
 pub(crate) struct Registry {
     cache: RwLock<HashMap<CentreId, Cached>>,
+    /// Bumped by every [`forget`](Registry::forget): a load that started before a change was
+    /// committed here must not cache what it read.
+    epoch: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Registry {
@@ -72,17 +75,24 @@ impl Registry {
         Some(c.rules.clone())
     }
 
-    fn put(&self, centre: CentreId, generation: u64, rules: Rules) {
+    fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Caches rules loaded since `epoch`, unless this process changed a registry meanwhile
+    /// (what was read may predate the change) or a newer generation is cached already.
+    fn put(&self, centre: CentreId, generation: u64, rules: Rules, epoch: u64) {
         let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
-        // A slower load of an older generation never replaces a newer one.
-        if cache.get(&centre).is_some_and(|c| c.generation > generation) {
+        if self.epoch() != epoch || cache.get(&centre).is_some_and(|c| c.generation > generation) {
             return;
         }
         cache.insert(centre, Cached { generation, checked: Instant::now(), rules });
     }
 
     pub(crate) fn forget(&self, centre: CentreId) {
-        self.cache.write().unwrap_or_else(PoisonError::into_inner).remove(&centre);
+        let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        cache.remove(&centre);
     }
 }
 
@@ -195,15 +205,17 @@ impl Onedoor {
         expected_active: Option<PluginId>,
     ) -> Result<Activation> {
         let scope = require(caller, Role::Admin)?;
-        let a = self.store.change_activation(scope, change, target, expected_active, Utc::now()).await.map_err(|e| match e {
-            onedoor_store::StoreError::Rule(d) if d.field.is_empty() && change == ActivationChange::RollBack => {
-                Error::Refused { field: String::new(), code: "NO_PREVIOUS_PLUGIN", message: d.message }
-            }
-            onedoor_store::StoreError::Rule(d) if d.field.is_empty() => {
-                Error::Refused { field: String::new(), code: "NO_ACTIVE_PLUGIN", message: d.message }
-            }
-            e => Error::from_store(e, "id"),
-        })?;
+        let a = self.store.change_activation(scope, change, target, expected_active, Utc::now()).await.map_err(
+            |e| match e {
+                onedoor_store::StoreError::Rule(d) if d.field.is_empty() && change == ActivationChange::RollBack => {
+                    Error::Refused { field: String::new(), code: "NO_PREVIOUS_PLUGIN", message: d.message }
+                }
+                onedoor_store::StoreError::Rule(d) if d.field.is_empty() => {
+                    Error::Refused { field: String::new(), code: "NO_ACTIVE_PLUGIN", message: d.message }
+                }
+                e => Error::from_store(e, "id"),
+            },
+        )?;
         self.plugins.forget(scope.centre);
         Ok(a)
     }
@@ -302,11 +314,35 @@ impl Onedoor {
         Ok(self.store.decision_for_operator(id).await?)
     }
 
+    /// Replays a stored decision (any centre's: for the operator's `onedoor plugin replay
+    /// --decision`, which holds the database, not a token) against the plugin `component`,
+    /// and answers the decision and what the plugin decides differently. `NOT_FOUND` on
+    /// `decision`; the host's refusal codes on `component`; `BAD_RECORD` for a stored record
+    /// that no longer reads.
+    pub async fn replay_decision(
+        &self,
+        id: DecisionId,
+        component: Vec<u8>,
+    ) -> Result<(Decision, onedoor_plugin_host::Diff)> {
+        let decision = self.decision_for_operator(id).await?.ok_or_else(|| Error::not_found("decision", "decision"))?;
+        let record =
+            onedoor_plugin_host::DecisionRecord::from_json(&decision.record).map_err(|e| refused("decision", &e))?;
+        let host = plugin_host()?;
+        let diff = tokio::task::spawn_blocking(move || {
+            host.load(&component).map(|plugin| onedoor_plugin_host::replay(&record, &plugin))
+        })
+        .await
+        .map_err(|e| Error::Refused { field: String::new(), code: "ENGINE", message: e.to_string() })?
+        .map_err(|e| refused("component", &e))?;
+        Ok((decision, diff))
+    }
+
     /// The rules of a centre, from the cache or loaded (see the module's docs).
     pub(crate) async fn load_rules(&self, centre: CentreId) -> Result<Rules> {
         if let Some(rules) = self.plugins.fresh(centre) {
             return Ok(rules);
         }
+        let epoch = self.plugins.epoch();
         let generation = self.store.plugin_generation(centre).await?;
         if let Some(rules) = self.plugins.current(centre, generation) {
             return Ok(rules);
@@ -326,10 +362,13 @@ impl Onedoor {
                     .await
                     .map_err(|e| Error::Refused { field: String::new(), code: "ENGINE", message: e.to_string() })?
                     .map_err(|e| refused("", &e))?;
-                Rules::with_plugin(centre, Active { id: plugin.id, name: plugin.name.to_string(), sha256: plugin.sha256, wasm })
+                Rules::with_plugin(
+                    centre,
+                    Active { id: plugin.id, name: plugin.name.to_string(), sha256: plugin.sha256, wasm },
+                )
             }
         };
-        self.plugins.put(centre, state.generation, rules.clone());
+        self.plugins.put(centre, state.generation, rules.clone(), epoch);
         Ok(rules)
     }
 }

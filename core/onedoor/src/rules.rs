@@ -8,12 +8,12 @@
 
 use crate::plugins::{static_code, stored_decision};
 use crate::{Error, Onedoor, Result};
+use onedoor_domain::CentreId;
 use onedoor_domain::alert::{AlertKind, NewAlert, Severity};
 use onedoor_domain::id::PluginId;
 use onedoor_domain::rules::{
     AssessInput, Assessment, BranchInput, FollowUp, Plan, PlanInput, RatingInput, RuleError, Verdict,
 };
-use onedoor_domain::CentreId;
 use onedoor_plugin_host::{HostError, Request, Response, WasmRules, built_in};
 use std::fmt;
 
@@ -198,7 +198,8 @@ impl Rules {
             record: None,
         };
         let response = built_in(&request).map_err(|e| failure(e.code(), e.to_string()))?;
-        let value = unwrap(response).ok_or_else(|| failure("RULE_FAILED", "the built-in rule answered another hook".into()))?;
+        let value =
+            unwrap(response).ok_or_else(|| failure("RULE_FAILED", "the built-in rule answered another hook".into()))?;
         Ok(Decided { value, rule: RuleRef::Builtin, record: None })
     }
 }
@@ -212,7 +213,12 @@ impl Onedoor {
 
     /// Persists a plugin decision record (hook, plugin hash, input, output), about `subject`
     /// (a case number, a rating …), so it can be listed, explained and replayed.
-    pub async fn record_decision(&self, centre: CentreId, record: &DecisionRecord, subject: Option<&str>) -> Result<()> {
+    pub async fn record_decision(
+        &self,
+        centre: CentreId,
+        record: &DecisionRecord,
+        subject: Option<&str>,
+    ) -> Result<()> {
         let d = stored_decision(centre, record, subject)?;
         self.store.record_decision(&d).await.map_err(|e| Error::from_store(e, "record"))
     }
