@@ -202,6 +202,8 @@ impl Alert {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use uuid::Uuid;
 

@@ -171,6 +171,8 @@ pub fn parse_subject(subject: Option<&str>) -> Result<Option<String>, DomainErro
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use uuid::Uuid;
 

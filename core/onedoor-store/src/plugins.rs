@@ -20,8 +20,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-/// A centre's registry state: what the platform's cache of active plugins holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A centre's registry state: what the platform's cache of active plugins holds. A centre
+/// that never touched its registry has the default: no plugin, generation 0, default fuel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PluginState {
     /// The active plugin (none: the built-in rules).
     pub active: Option<PluginId>,
@@ -29,12 +30,6 @@ pub struct PluginState {
     pub generation: u64,
     /// The centre's settings.
     pub settings: PluginSettings,
-}
-
-impl Default for PluginState {
-    fn default() -> Self {
-        PluginState { active: None, generation: 0, settings: PluginSettings::default() }
-    }
 }
 
 /// Which decisions to list; all given criteria must hold.

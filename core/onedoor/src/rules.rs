@@ -71,14 +71,14 @@ pub struct RuleFailure {
     /// The stable code: the host's (`TRAP`, `OUT_OF_FUEL`, `OUT_OF_MEMORY`, `TIMEOUT`,
     /// `OUTPUT_TOO_LARGE`, `MALFORMED_OUTPUT`, `INSTANTIATION_FAILED`) or the rule's own
     /// (`RULE_FAILED`, `RULE_INVALID_INPUT`).
-    pub code: String,
+    pub code: &'static str,
     /// A sentence for people.
     pub message: String,
     /// Whether the plugin itself misbehaved (trapped, ran out of a limit, answered something
     /// malformed), as opposed to a rule that declined this input.
     pub plugin_fault: bool,
     /// The record of the failed call, for a plugin (kept by [`Onedoor::rule_failed`]).
-    pub record: Option<DecisionRecord>,
+    pub record: Option<Box<DecisionRecord>>,
 }
 
 /// The active plugin of a centre.
@@ -169,10 +169,10 @@ impl Rules {
                     let value = unwrap(response).ok_or_else(|| RuleFailure {
                         hook,
                         rule: self.rule(),
-                        code: "MALFORMED_OUTPUT".into(),
+                        code: "MALFORMED_OUTPUT",
                         message: "the answer is not of the hook's type".into(),
                         plugin_fault: true,
-                        record: Some(record.clone()),
+                        record: Some(Box::new(record.clone())),
                     })?;
                     return Ok(Decided { value, rule: self.rule(), record: Some(record) });
                 }
@@ -181,10 +181,10 @@ impl Rules {
                     return Err(RuleFailure {
                         hook,
                         rule: self.rule(),
-                        code: e.code().to_owned(),
+                        code: static_code(e.code()),
                         message: e.to_string(),
                         plugin_fault: !matches!(e, HostError::Rule(_)),
-                        record: Some(record),
+                        record: Some(Box::new(record)),
                     });
                 }
             }
@@ -192,7 +192,7 @@ impl Rules {
         let failure = |code: &str, message: String| RuleFailure {
             hook,
             rule: RuleRef::Builtin,
-            code: code.to_owned(),
+            code: static_code(code),
             message,
             plugin_fault: false,
             record: None,
@@ -252,6 +252,6 @@ impl Onedoor {
                 tracing::error!(error = %e, %failure, "the record of a failed rule could not be kept");
             }
         }
-        Error::Refused { field: String::new(), code: static_code(&failure.code), message: failure.to_string() }
+        Error::Refused { field: String::new(), code: failure.code, message: failure.to_string() }
     }
 }
