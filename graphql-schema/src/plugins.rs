@@ -7,6 +7,7 @@
 use crate::error::{UserError, coded, query_error};
 use crate::ids::{Kind, decode, encode};
 use crate::mutation::{finish, payload};
+use crate::scalars::mirror;
 use crate::types::{Node, connection, page, parts};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
@@ -244,27 +245,7 @@ impl DecisionObj {
     }
 }
 
-macro_rules! alert_enum {
-    ($(#[$doc:meta])* $name:ident = $domain:path { $($(#[$vdoc:meta])* $v:ident),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-        pub enum $name { $($(#[$vdoc])* $v),* }
-
-        impl From<$domain> for $name {
-            fn from(d: $domain) -> Self {
-                match d { $(<$domain>::$v => $name::$v,)* }
-            }
-        }
-
-        impl From<$name> for $domain {
-            fn from(g: $name) -> Self {
-                match g { $($name::$v => <$domain>::$v),* }
-            }
-        }
-    };
-}
-
-alert_enum! {
+mirror! {
     /// What an alert is about.
     AlertKind = al::AlertKind {
         /// A local-rule plugin failed a call.
@@ -272,7 +253,7 @@ alert_enum! {
     }
 }
 
-alert_enum! {
+mirror! {
     /// How urgent an alert is.
     Severity = al::Severity {
         /// For information.
@@ -284,7 +265,7 @@ alert_enum! {
     }
 }
 
-alert_enum! {
+mirror! {
     /// Where an alert is in its lifecycle.
     AlertStatus = al::AlertStatus {
         /// Raised; nobody has taken it up yet.
@@ -557,13 +538,7 @@ impl PluginsMutation {
         ctx: &Context<'_>,
         #[graphql(default)] input: ChangeActivePluginInput,
     ) -> Result<PluginRegistryPayload> {
-        let expected = match plugin_id("expectedActive", input.expected_active.as_ref()) {
-            Ok(e) => e,
-            Err(e) => return Ok(PluginRegistryPayload::errors(vec![e])),
-        };
-        let (od, caller) = parts(ctx);
-        let r = registry_after(od, ctx, od.roll_back_plugin(caller, expected).await).await;
-        Ok(PluginRegistryPayload::of(finish(r, |r| r)?))
+        change_active(ctx, input, pl::ActivationChange::RollBack).await
     }
 
     /// Deactivates the caller's centre's plugin (admin): the built-in rules apply again
@@ -573,13 +548,7 @@ impl PluginsMutation {
         ctx: &Context<'_>,
         #[graphql(default)] input: ChangeActivePluginInput,
     ) -> Result<PluginRegistryPayload> {
-        let expected = match plugin_id("expectedActive", input.expected_active.as_ref()) {
-            Ok(e) => e,
-            Err(e) => return Ok(PluginRegistryPayload::errors(vec![e])),
-        };
-        let (od, caller) = parts(ctx);
-        let r = registry_after(od, ctx, od.deactivate_plugin(caller, expected).await).await;
-        Ok(PluginRegistryPayload::of(finish(r, |r| r)?))
+        change_active(ctx, input, pl::ActivationChange::Deactivate).await
     }
 
     /// Sets the fuel of one plugin call in the caller's centre (admin; `OUT_OF_RANGE`).
@@ -597,19 +566,43 @@ impl PluginsMutation {
 
     /// Acknowledges a raised alert of the caller's centre (supervisor).
     async fn acknowledge_alert(&self, ctx: &Context<'_>, input: AlertStepInput) -> Result<AlertPayload> {
-        let Some((centre, id)) = decode(Kind::Alert, &input.id) else {
-            return Ok(AlertPayload::errors(vec![UserError::bad_id("id")]));
-        };
-        let (od, caller) = parts(ctx);
-        Ok(AlertPayload::of(finish(od.acknowledge_alert(caller, centre, AlertId(id), &input.note).await, AlertObj)?))
+        alert_step(ctx, input, AlertStatus::Acknowledged).await
     }
 
     /// Resolves an alert of the caller's centre with a note saying how (supervisor).
     async fn resolve_alert(&self, ctx: &Context<'_>, input: AlertStepInput) -> Result<AlertPayload> {
-        let Some((centre, id)) = decode(Kind::Alert, &input.id) else {
-            return Ok(AlertPayload::errors(vec![UserError::bad_id("id")]));
-        };
-        let (od, caller) = parts(ctx);
-        Ok(AlertPayload::of(finish(od.resolve_alert(caller, centre, AlertId(id), &input.note).await, AlertObj)?))
+        alert_step(ctx, input, AlertStatus::Resolved).await
     }
+}
+
+/// Rolls back or deactivates, and answers the registry as it now stands.
+async fn change_active(
+    ctx: &Context<'_>,
+    input: ChangeActivePluginInput,
+    change: pl::ActivationChange,
+) -> Result<PluginRegistryPayload> {
+    let expected = match plugin_id("expectedActive", input.expected_active.as_ref()) {
+        Ok(e) => e,
+        Err(e) => return Ok(PluginRegistryPayload::errors(vec![e])),
+    };
+    let (od, caller) = parts(ctx);
+    let changed = match change {
+        pl::ActivationChange::Deactivate => od.deactivate_plugin(caller, expected).await,
+        _ => od.roll_back_plugin(caller, expected).await,
+    };
+    let r = registry_after(od, ctx, changed).await;
+    Ok(PluginRegistryPayload::of(finish(r, |r| r)?))
+}
+
+/// Moves an alert on to `to` (acknowledged or resolved).
+async fn alert_step(ctx: &Context<'_>, input: AlertStepInput, to: AlertStatus) -> Result<AlertPayload> {
+    let Some((centre, id)) = decode(Kind::Alert, &input.id) else {
+        return Ok(AlertPayload::errors(vec![UserError::bad_id("id")]));
+    };
+    let (od, caller) = parts(ctx);
+    let moved = match to {
+        AlertStatus::Resolved => od.resolve_alert(caller, centre, AlertId(id), &input.note).await,
+        _ => od.acknowledge_alert(caller, centre, AlertId(id), &input.note).await,
+    };
+    Ok(AlertPayload::of(finish(moved, AlertObj)?))
 }
