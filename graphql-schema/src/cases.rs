@@ -107,7 +107,7 @@ mirror_enum! {
 
 mirror_enum! {
     /// A decision on a step.
-    Decision = dc::Decision {
+    StepDecision = dc::Decision {
         /// Approve.
         Approve,
         /// Deny (a reason is required).
@@ -1132,7 +1132,7 @@ pub struct DecideStepInput {
     /// The step's number.
     pub step: u32,
     /// The decision.
-    pub decision: Decision,
+    pub decision: StepDecision,
     /// The reason (required to deny) or comment.
     #[graphql(default)]
     pub comment: String,

@@ -14,6 +14,7 @@ pub mod http;
 mod ids;
 mod loader;
 mod mutation;
+mod plugins;
 mod scalars;
 mod schema;
 mod types;

@@ -81,12 +81,26 @@ enum PluginCommand {
         /// The folder of fixtures (`*.json`).
         fixtures: PathBuf,
     },
-    /// Re-runs a recorded decision against a plugin and shows what differs.
+    /// Re-runs a recorded decision against a plugin and shows what differs: a record from a
+    /// file (`replay RECORD.json FILE.wasm`), or from the database
+    /// (`replay --database URL --decision ID --against FILE.wasm`; the id is a decision's
+    /// `decisionId` in the API).
     Replay {
-        /// The decision record (JSON).
-        record: PathBuf,
+        /// The decision record (JSON), as the API's `Decision.record` gives it.
+        #[arg(required_unless_present = "decision", conflicts_with = "decision")]
+        record: Option<PathBuf>,
         /// The plugin to replay it on.
-        file: PathBuf,
+        #[arg(required_unless_present = "against", conflicts_with = "against")]
+        file: Option<PathBuf>,
+        /// The recorded decision's id (UUID), read from the database.
+        #[arg(long, requires = "against")]
+        decision: Option<uuid::Uuid>,
+        /// The plugin to replay the stored decision on.
+        #[arg(long, requires = "decision")]
+        against: Option<PathBuf>,
+        /// The database holding the decision (defaults to the configured one).
+        #[arg(long)]
+        database: Option<String>,
     },
 }
 
@@ -121,6 +135,14 @@ async fn run() -> Result<()> {
             print!("{}", onedoor_graphql::sdl());
             Ok(())
         }
+        Command::Plugin {
+            command: PluginCommand::Replay { decision: Some(id), against: Some(file), database, .. },
+        } => {
+            if let Some(url) = database {
+                config.database_url = url;
+            }
+            replay_stored(&config, id, &file).await
+        }
         Command::Plugin { command } => plugin(command),
         Command::Import { dir } => {
             let od = open(&config).await?;
@@ -133,7 +155,7 @@ async fn run() -> Result<()> {
 }
 
 fn plugin(command: PluginCommand) -> Result<()> {
-    use onedoor_plugin_host::{DecisionRecord, HostConfig, PluginHost, kit, replay};
+    use onedoor_plugin_host::{DecisionRecord, HostConfig, PluginHost, kit};
     let read = |p: &PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
     match command {
         PluginCommand::Build { dir } => {
@@ -159,20 +181,48 @@ fn plugin(command: PluginCommand) -> Result<()> {
             }
             Ok(())
         }
-        PluginCommand::Replay { record, file } => {
-            let host = PluginHost::new(HostConfig::default())?;
+        PluginCommand::Replay { record: Some(record), file: Some(file), .. } => {
             let text = std::fs::read_to_string(&record).with_context(|| format!("reading {}", record.display()))?;
             let record = DecisionRecord::from_json(&text)?;
-            let plugin = host.load(&read(&file)?)?;
-            let diff = replay(&record, &plugin);
-            if diff.is_empty() {
-                println!("same decision");
-            } else {
-                print!("{diff}");
-            }
-            Ok(())
+            show_replay(&record, &read(&file)?)
+        }
+        PluginCommand::Replay { .. } => {
+            bail!("give a record file and a plugin, or --decision ID --against FILE.wasm")
         }
     }
+}
+
+/// Replays `record` against the plugin in `component` and prints the difference.
+fn show_replay(record: &onedoor_plugin_host::DecisionRecord, component: &[u8]) -> Result<()> {
+    let host = onedoor_plugin_host::PluginHost::new(onedoor_plugin_host::HostConfig::default())?;
+    let plugin = host.load(component)?;
+    let diff = onedoor_plugin_host::replay(record, &plugin);
+    if diff.is_empty() {
+        println!("same decision ({} → {})", diff.before, diff.after);
+    } else {
+        print!("{diff}");
+    }
+    Ok(())
+}
+
+/// Replays a decision stored in the database against a plugin file.
+async fn replay_stored(config: &Config, id: uuid::Uuid, file: &std::path::Path) -> Result<()> {
+    let component = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let od = open(config).await?;
+    let (decision, diff) = od
+        .replay_decision(onedoor::domain::id::DecisionId(id), component)
+        .await
+        .map_err(|e| anyhow::anyhow!("{} ({})", e, e.code()))?;
+    match &decision.subject {
+        Some(subject) => println!("decision {id} about {subject}, recorded {}", decision.at),
+        None => println!("decision {id}, recorded {}", decision.at),
+    }
+    if diff.is_empty() {
+        println!("same decision ({} → {})", diff.before, diff.after);
+    } else {
+        print!("{diff}");
+    }
+    Ok(())
 }
 
 async fn open(config: &Config) -> Result<Onedoor> {

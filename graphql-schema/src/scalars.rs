@@ -27,6 +27,8 @@ macro_rules! mirror {
     };
 }
 
+pub(crate) use mirror;
+
 mirror! {
     /// Level of government.
     Level = org::Level {

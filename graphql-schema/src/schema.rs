@@ -18,11 +18,11 @@ pub type OnedoorSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// Reads. (In the code, one part per capability, each in its own module.)
 #[derive(MergedObject, Default, Debug)]
-pub struct Query(OrganisationQuery, crate::cases::CaseQuery);
+pub struct Query(OrganisationQuery, crate::cases::CaseQuery, crate::plugins::PluginsQuery);
 
 /// Writes: each takes one `input` and returns a payload with `userErrors`.
 #[derive(MergedObject, Default, Debug)]
-pub struct Mutation(CatalogueMutation, crate::cases::CaseMutation);
+pub struct Mutation(CatalogueMutation, crate::cases::CaseMutation, crate::plugins::PluginsMutation);
 
 /// Live streams, over `graphql-transport-ws` at `/graphql`.
 #[derive(MergedSubscription, Default, Debug)]
@@ -175,6 +175,7 @@ async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
             .await
             .map_err(query_error)?
             .map(|c| Node::Case(crate::cases::CaseObj::staff(c))),
+        Kind::Plugin | Kind::Decision | Kind::Alert => crate::plugins::node(ctx, kind, centre, id).await?,
     };
     Ok(n)
 }

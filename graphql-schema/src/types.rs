@@ -76,6 +76,12 @@ pub enum Node {
     Bundle(BundleObj),
     /// A case.
     Case(crate::cases::CaseObj),
+    /// A plugin of a centre's registry.
+    Plugin(crate::plugins::PluginObj),
+    /// A recorded rule decision.
+    Decision(crate::plugins::DecisionObj),
+    /// A supervision alert.
+    Alert(crate::plugins::AlertObj),
 }
 
 /// A government service centre: the tenant.

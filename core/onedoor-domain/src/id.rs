@@ -50,6 +50,12 @@ ids! {
     MatterId,
     /// A bundle ("one thing").
     BundleId,
+    /// A plugin uploaded to a centre's registry (one version of a centre's local rules).
+    PluginId,
+    /// A recorded rule decision.
+    DecisionId,
+    /// A supervision alert.
+    AlertId,
 }
 
 impl StaffId {

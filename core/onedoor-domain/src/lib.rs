@@ -9,12 +9,14 @@
 //! Values that have rules (codes, names, time limits, money) are built only by a `parse` that
 //! can fail, so a value held elsewhere in the code is always valid.
 
+pub mod alert;
 pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod error;
 pub mod id;
 pub mod organisation;
+pub mod plugin;
 pub mod rules;
 pub mod scope;
 pub mod values;

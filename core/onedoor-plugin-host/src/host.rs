@@ -377,6 +377,13 @@ impl WasmRules {
         self.compiled.contract
     }
 
+    /// The hooks the plugin exports. Contract 0.1.0 requires both interfaces, so a plugin
+    /// exports every hook (a hook it leaves to the built-in rule answers `RULE_NOT_PROVIDED`
+    /// when called).
+    pub fn hooks(&self) -> &'static [Hook] {
+        &[Hook::Plan, Hook::OnBranchDecided, Hook::OnRating, Hook::Assess]
+    }
+
     /// The plugin file's size, in bytes.
     pub fn size(&self) -> usize {
         self.compiled.size

@@ -302,3 +302,6 @@ pub mod bundle_matter {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+mod plugins;
+pub use plugins::*;

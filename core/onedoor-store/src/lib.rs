@@ -15,10 +15,12 @@ pub mod entity;
 mod lookup;
 mod migration;
 mod organisation;
+mod plugins;
 
 pub use cases::{CaseBatch, CaseEvent, EventDraft, WorkItem, event_hash};
 pub use catalogue::{MatterFilter, Provenance, SplitPart};
 pub use migration::Migrator;
+pub use plugins::{DecisionFilter, IdPage, PluginState};
 
 use onedoor_domain::{Caller, CentreId, Scope};
 use sea_orm::{

@@ -33,10 +33,17 @@ pub enum Error {
     /// The record changed since the caller read it.
     #[error("{0} was changed by someone else; reload and retry")]
     Conflict(String),
-    /// The centre's local rule (its plugin) failed; nothing changed and the supervisors are
-    /// alerted.
-    #[error("the centre's rule failed: {0}")]
-    Rule(onedoor_domain::rules::RuleError),
+    /// Refused with a code of its own: a plugin the host will not load (`NOT_A_COMPONENT`,
+    /// `FORBIDDEN_IMPORT` …), a local rule that failed (`OUT_OF_FUEL`, `TRAP` …).
+    #[error("{message}")]
+    Refused {
+        /// The input field concerned (empty when none).
+        field: String,
+        /// The stable code.
+        code: &'static str,
+        /// A sentence for people.
+        message: String,
+    },
     /// Something failed inside; logged, and shown to clients without detail.
     #[error("internal error")]
     Internal(#[source] StoreError),
@@ -52,7 +59,7 @@ impl Error {
             Error::Unauthenticated => "UNAUTHENTICATED",
             Error::Duplicate { .. } => "DUPLICATE",
             Error::Conflict(_) => "CONFLICT",
-            Error::Rule(_) => "RULE_FAILED",
+            Error::Refused { code, .. } => code,
             Error::Internal(_) => "INTERNAL",
         }
     }
@@ -61,6 +68,7 @@ impl Error {
     pub fn problems(&self) -> Vec<(String, &'static str, String)> {
         match self {
             Error::Invalid(v) => v.iter().map(|e| (e.field.clone(), e.code.as_str(), e.message.clone())).collect(),
+            Error::Refused { field, code, message } => vec![(field.clone(), *code, message.clone())],
             Error::NotFound { field, .. } | Error::Duplicate { field } => {
                 vec![(field.clone(), self.code(), self.to_string())]
             }

@@ -5,6 +5,7 @@
 //! with the domain's parsers, and persists through the tenant-scoped store. Nothing here knows
 //! HTTP, GraphQL or JSON-over-the-wire.
 
+mod alert;
 pub mod auth;
 mod cases;
 mod catalogue;
@@ -13,12 +14,15 @@ mod error;
 pub mod import;
 mod lookup;
 mod organisation;
+pub mod plugins;
+pub mod rules;
 
 pub use cases::{ApplicantDraft, Application, CaseAction, CaseUpdate, Clock, ManualClock, ProxyDraft, SystemClock};
 pub use catalogue::{CatalogueEvent, GuidePatch};
 pub use error::{Error, Result};
 pub use onedoor_domain as domain;
 pub use onedoor_store::{CaseEvent, MatterFilter, Page, Slice, Store, WorkItem};
+pub use onedoor_store::{IdPage, PluginState};
 pub use organisation::{StaffPatch, WindowPatch};
 
 use onedoor_domain::{Caller, CentreId, Role, Roles, Scope, StaffId};
@@ -38,6 +42,7 @@ pub struct Onedoor {
     case_caches: Arc<cases::CaseCaches>,
     case_cache: Arc<cases::committer::CaseCache>,
     committer: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<cases::committer::Job>>>,
+    plugins: Arc<plugins::Registry>,
 }
 
 /// Centre codes to ids and supervised centres, cached because every request needs it and
@@ -69,6 +74,7 @@ impl Onedoor {
             case_caches: Arc::default(),
             case_cache: Arc::default(),
             committer: Arc::default(),
+            plugins: Arc::default(),
         }
     }
 

@@ -746,3 +746,73 @@ async fn a_replica_acting_on_stale_state_loses_and_retries_from_the_database() {
     assert_eq!(statuses, ["APPROVED", "APPROVED", "OPEN"]);
     w.s.cleanup().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_centres_plugin_plans_and_joins_a_real_case_and_its_decisions_are_recorded() {
+    use crate::plugins::PINGLIANG;
+    use crate::registry::{ACTIVATE, DECISIONS, upload};
+    let w = World::new().await;
+    let s = &w.s;
+    let p = parallel(&w).await;
+    let (plugin, sha) = upload(s, &w.pl.admin, "pingliang-rules", PINGLIANG).await;
+    s.mutate(&w.pl.admin, "activatePlugin", ACTIVATE, json!({ "id": plugin })).await;
+    // A project of 60 million yuan: Pingliang's rule lets the lead unit arbitrate a denial.
+    let case = s
+        .mutate(
+            &w.pl.clerk,
+            "submitCase",
+            &submit_query(),
+            json!({
+                "bundle": p.bundle, "channel": "WINDOW", "window": w.window, "applicant": applicant(),
+                "materials": ["申请表", "营业执照"], "accept": true,
+                "investment": { "amountFen": 6_000_000_000i64, "keyProject": false }
+            }),
+        )
+        .await["case"]
+        .clone();
+    let id = case["id"].as_str().unwrap();
+    let number = case["number"].as_str().unwrap();
+    let rule = format!("plugin pingliang-rules@{}", &sha[..12]);
+    assert_eq!(case["parallelApproval"]["plannedBy"], rule.as_str());
+    assert_eq!(case["parallelApproval"]["joinPolicy"], "LEAD_ARBITRATES");
+    let decide = act_query("decideStep", "DecideStepInput");
+    let c = s
+        .mutate(
+            &p.approvers[2],
+            "decideStep",
+            &decide,
+            json!({ "case": id, "step": 2, "decision": "DENY", "comment": "消防通道不足" }),
+        )
+        .await;
+    let verdict = &c["case"]["parallelApproval"]["verdicts"][0];
+    assert_eq!((verdict["verdict"].as_str(), verdict["rule"].as_str()), (Some("REFER_TO_LEAD"), Some(rule.as_str())));
+    let open: Vec<(String, String)> = c["case"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|st| st["status"] == "OPEN")
+        .map(|st| (st["kind"].as_str().unwrap().to_owned(), st["unit"]["code"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(open, vec![("ARBITRATION".to_owned(), "u0".to_owned())]);
+    let c = s
+        .mutate(
+            &p.lead,
+            "decideStep",
+            &decide,
+            json!({ "case": id, "step": 3, "decision": "APPROVE", "comment": "整改后通过" }),
+        )
+        .await;
+    assert_eq!(c["case"]["state"], "APPROVED");
+    // The plugin's two decisions are recorded against the case number, with its hash.
+    let d = s.gql(Some(&w.pl.admin), DECISIONS, json!({ "subject": number })).await;
+    let hooks: Vec<(String, String)> = d["decisions"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["node"]["hook"].as_str().unwrap().to_owned(), e["node"]["sha256"].as_str().unwrap().to_owned()))
+        .collect();
+    let mut hooks_sorted = hooks.clone();
+    hooks_sorted.sort();
+    assert_eq!(hooks_sorted, vec![("on_branch_decided".to_owned(), sha.clone()), ("plan".to_owned(), sha.clone())]);
+    w.s.cleanup().await.unwrap();
+}

@@ -13,6 +13,7 @@ mod example;
 mod isolation;
 mod organisation;
 mod plugins;
+mod registry;
 mod schema;
 mod subscriptions;
 mod world;

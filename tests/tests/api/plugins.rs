@@ -21,10 +21,10 @@ use std::sync::{Mutex, OnceLock, RwLock};
 use std::time::Duration;
 use uuid::Uuid;
 
-const PINGLIANG: &str = env!("ONEDOOR_TEST_PINGLIANG_WASM");
-const KONGTONG: &str = env!("ONEDOOR_TEST_KONGTONG_WASM");
-const HOSTILE: &str = env!("ONEDOOR_TEST_HOSTILE_WASM");
-const WASI_IMPORT: &str = env!("ONEDOOR_TEST_WASI_IMPORT_WASM");
+pub(crate) const PINGLIANG: &str = env!("ONEDOOR_TEST_PINGLIANG_WASM");
+pub(crate) const KONGTONG: &str = env!("ONEDOOR_TEST_KONGTONG_WASM");
+pub(crate) const HOSTILE: &str = env!("ONEDOOR_TEST_HOSTILE_WASM");
+pub(crate) const WASI_IMPORT: &str = env!("ONEDOOR_TEST_WASI_IMPORT_WASM");
 
 /// Failures reported by the shared host's observer (the supervision alerts).
 static FAILURES: Mutex<Vec<Failure>> = Mutex::new(Vec::new());
@@ -41,11 +41,11 @@ fn host() -> &'static PluginHost {
 
 /// The component of a module built by the build script (turned into a component by the
 /// author kit, as `onedoor plugin build` does).
-fn component(module: &str) -> Vec<u8> {
+pub(crate) fn component(module: &str) -> Vec<u8> {
     kit::componentize(&std::fs::read(module).unwrap()).unwrap()
 }
 
-fn load(module: &str) -> WasmRules {
+pub(crate) fn load(module: &str) -> WasmRules {
     host().load(&component(module)).unwrap()
 }
 
@@ -55,7 +55,7 @@ fn unit(n: u128) -> UnitId {
 
 /// One case, the same for both centres: a 30-million-yuan investment project with four
 /// matters of three units (Pingliang's threshold is 50 million, Kongtong's 10 million).
-fn project_case(case_number: &str) -> PlanInput {
+pub(crate) fn project_case(case_number: &str) -> PlanInput {
     let units = [
         (1, "PL-SCJ", "平凉市市场监督管理局", UnitKind::CityDepartment),
         (2, "KT-ZJJ", "崆峒区住房和城乡建设局", UnitKind::DistrictDepartment),
@@ -142,7 +142,7 @@ fn the_two_centres_plan_the_same_case_differently() {
     assert_eq!((plan.lead_unit, plan.join_policy), (unit(2), JoinPolicy::LeadArbitrates));
 }
 
-fn bad_rating() -> RatingInput {
+pub(crate) fn bad_rating() -> RatingInput {
     RatingInput {
         today: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
         level: RatingLevel::Dissatisfied,

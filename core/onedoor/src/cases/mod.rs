@@ -11,6 +11,7 @@
 
 pub(crate) mod committer;
 
+use crate::rules::{Decided, DecisionRecord, RuleFailure, Rules};
 use crate::{Error, Onedoor, Result, new_id, require};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use committer::{Job, NumberRequest, Transition};
@@ -23,7 +24,8 @@ use onedoor_domain::catalogue::{CrossCentreScope, MatterStatus};
 use onedoor_domain::error::{DomainError, ErrorCode};
 use onedoor_domain::organisation::{Centre, UnitKind};
 use onedoor_domain::rules::{
-    ApplicantKind, CaseMatter, DefaultParallelApproval, Investment, InvolvedUnit, ParallelApprovalRule,
+    ApplicantKind, BranchInput, CaseMatter, Investment, InvolvedUnit, ParallelApprovalRule, Plan, PlanInput, RuleError,
+    Verdict,
 };
 use onedoor_domain::values::{Fen, Name, parse_text};
 use onedoor_domain::workflow::WorkflowDef;
@@ -264,7 +266,98 @@ fn remember<K: std::hash::Hash + Eq, V>(m: &std::sync::Mutex<HashMap<K, (V, Inst
 fn case_error(e: CaseError) -> Error {
     match e {
         CaseError::Invalid(v) => Error::Invalid(v),
-        CaseError::Rule(r) => Error::Rule(r),
+        CaseError::Rule(r) => {
+            let code = match &r {
+                RuleError::NotProvided => "RULE_NOT_PROVIDED",
+                RuleError::InvalidInput(_) => "RULE_INVALID_INPUT",
+                RuleError::MalformedOutput(_) => "MALFORMED_OUTPUT",
+                RuleError::Engine { .. } => "RULE_ENGINE_FAILED",
+                _ => "RULE_FAILED",
+            };
+            Error::Refused { field: String::new(), code, message: r.to_string() }
+        }
+    }
+}
+
+/// The centre's parallel-approval rule as the engine calls it: it keeps the records of a
+/// plugin's decisions (to store once the transition is committed) and a failure (to report with
+/// an alert).
+struct Recording {
+    rules: Rules,
+    name: String,
+    records: std::sync::Mutex<Vec<DecisionRecord>>,
+    failure: std::sync::Mutex<Option<RuleFailure>>,
+}
+
+impl Recording {
+    fn new(rules: Rules) -> Arc<Recording> {
+        Arc::new(Recording {
+            name: rules.rule().to_string(),
+            rules,
+            records: std::sync::Mutex::default(),
+            failure: std::sync::Mutex::default(),
+        })
+    }
+
+    /// Forgets what an earlier run of the same transition recorded.
+    fn reset(&self) {
+        if let Ok(mut r) = self.records.lock() {
+            r.clear();
+        }
+        if let Ok(mut f) = self.failure.lock() {
+            *f = None;
+        }
+    }
+
+    fn keep<T>(&self, r: std::result::Result<Decided<T>, RuleFailure>) -> std::result::Result<T, RuleError> {
+        match r {
+            Ok(d) => {
+                if let (Some(record), Ok(mut records)) = (d.record, self.records.lock()) {
+                    records.push(record);
+                }
+                Ok(d.value)
+            }
+            Err(f) => {
+                let e = RuleError::Engine { code: f.code.to_owned(), message: f.message.clone() };
+                if let Ok(mut slot) = self.failure.lock() {
+                    *slot = Some(f);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// After the writer answered: stores the decisions of a committed transition, or reports
+    /// the rule's failure (an alert) as the error to show.
+    async fn settle(&self, od: &Onedoor, centre: CentreId, r: Result<Arc<Case>>) -> Result<Arc<Case>> {
+        match r {
+            Ok(case) => {
+                let records = self.records.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+                for record in &records {
+                    if let Err(e) = od.record_decision(centre, record, Some(&case.number)).await {
+                        tracing::error!(error = %e, case = %case.number, "a rule decision could not be recorded");
+                    }
+                }
+                Ok(case)
+            }
+            Err(e) => {
+                let failure = self.failure.lock().ok().and_then(|mut f| f.take());
+                match failure {
+                    Some(f) => Err(od.rule_failed(centre, &f, None).await),
+                    None => Err(e),
+                }
+            }
+        }
+    }
+}
+
+impl ParallelApprovalRule for Recording {
+    fn plan(&self, input: &PlanInput) -> std::result::Result<Plan, RuleError> {
+        self.keep(self.rules.plan(input))
+    }
+
+    fn on_branch_decided(&self, input: &BranchInput) -> std::result::Result<Verdict, RuleError> {
+        self.keep(self.rules.on_branch_decided(input))
     }
 }
 
@@ -416,11 +509,6 @@ impl Onedoor {
         let unit = self.store.staff(caller, scope.centre, scope.staff).await?.and_then(|s| s.unit);
         remember(&self.case_caches.staff_units, scope.staff, unit);
         Ok(unit)
-    }
-
-    /// The parallel-approval rule of `centre` and what to record as its name.
-    fn approval_rule(&self, _centre: CentreId) -> (Arc<dyn ParallelApprovalRule + Send + Sync>, String) {
-        (Arc::new(DefaultParallelApproval), "builtin".to_owned())
     }
 
     /// Hands a transition to the group-commit writer and waits for its commit.
@@ -618,7 +706,8 @@ impl Onedoor {
         };
         let calendar = self.calendar(owner).await?;
         let units = self.units_of(owner).await?;
-        let (rule, rule_name) = self.approval_rule(owner);
+        let rule = Recording::new(self.rules(owner).await?);
+        let recording = rule.clone();
         let draft = NewCase {
             id: CaseId(new_id()),
             centre: owner,
@@ -641,6 +730,7 @@ impl Onedoor {
         let acting = scope.centre;
         let staff = scope.staff;
         let run: Transition = Arc::new(move |_, number| {
+            rule.reset();
             let mut new = draft.clone();
             new.number = number.unwrap_or_default().to_owned();
             let (case, mut changes) = Case::submit(new);
@@ -650,7 +740,7 @@ impl Onedoor {
                     today,
                     calendar: &cal,
                     rule: rule.as_ref(),
-                    rule_name: &rule_name,
+                    rule_name: &rule.name,
                     unit: &lookup,
                 };
                 let (mut accepted, more) = case.apply(&Command::Accept, &ctx).map_err(case_error)?;
@@ -672,7 +762,8 @@ impl Onedoor {
             };
             Ok((case, event))
         });
-        self.commit(None, Some(number), run, calendar).await
+        let r = self.commit(None, Some(number), run, calendar).await;
+        recording.settle(self, owner, r).await
     }
 
     async fn proxy(
@@ -774,7 +865,8 @@ impl Onedoor {
             };
             let calendar = self.calendar(base.centre).await?;
             let units = self.units_of(base.centre).await?;
-            let (rule, rule_name) = self.approval_rule(base.centre);
+            let rule = Recording::new(self.rules(base.centre).await?);
+            let recording = rule.clone();
             let today = self.today();
             let at = self.now();
             let cal = calendar.clone();
@@ -783,6 +875,7 @@ impl Onedoor {
             let window = if scope.centre == base.reception.centre { base.reception.window } else { None };
             let expected = expected_version;
             let run: Transition = Arc::new(move |current, _| {
+                rule.reset();
                 let current = current.ok_or_else(|| Error::not_found("case", "case"))?;
                 if expected.is_some_and(|v| v != current.version) {
                     return Err(Error::Conflict(format!(
@@ -795,7 +888,7 @@ impl Onedoor {
                     today,
                     calendar: &cal,
                     rule: rule.as_ref(),
-                    rule_name: &rule_name,
+                    rule_name: &rule.name,
                     unit: &lookup,
                 };
                 let (next, changes) = current.apply(&command, &ctx).map_err(case_error)?;
@@ -811,7 +904,9 @@ impl Onedoor {
                 };
                 Ok((next, event))
             });
-            match self.commit(Some(base), None, run, calendar).await {
+            let centre = base.centre;
+            let r = self.commit(Some(base), None, run, calendar).await;
+            match recording.settle(self, centre, r).await {
                 Err(Error::Conflict(what)) if expected_version.is_none() && attempt + 1 < RETRIES && what == "case" => {
                     attempt += 1;
                 }
