@@ -430,9 +430,9 @@ impl CaseBatch {
             .filter(|(_, c, _)| !conflicts.contains(&c.id));
         for (before, c, e) in staged {
             let centre = c.centre.0;
-            if !chains.contains_key(&centre) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = chains.entry(centre) {
                 let (seq, hash) = chain_head_of(&tx, backend, centre).await?;
-                chains.insert(centre, (seq, seq, hash));
+                slot.insert((seq, seq, hash));
             }
             let chain = chains.get_mut(&centre).ok_or_else(|| corrupt("chain", "missing"))?;
             chain.1 += 1;
