@@ -228,6 +228,9 @@ impl CaseAction {
     }
 }
 
+/// Every centre, shared.
+type CentreList = Arc<Vec<Centre>>;
+
 /// A centre's units, as rules see them.
 type UnitMap = Arc<HashMap<UnitId, InvolvedUnit>>;
 
@@ -237,7 +240,7 @@ pub(crate) struct CaseCaches {
     calendars: std::sync::Mutex<HashMap<CentreId, (Arc<Calendar>, Instant)>>,
     units: std::sync::Mutex<HashMap<CentreId, (UnitMap, Instant)>>,
     staff_units: std::sync::Mutex<HashMap<StaffId, (Option<UnitId>, Instant)>>,
-    centres: std::sync::Mutex<HashMap<(), (Arc<Vec<Centre>>, Instant)>>,
+    centres: std::sync::Mutex<HashMap<(), (CentreList, Instant)>>,
 }
 
 impl CaseCaches {
