@@ -50,6 +50,12 @@ ids! {
     MatterId,
     /// A bundle ("one thing").
     BundleId,
+    /// A queue ticket of a hall.
+    TicketId,
+    /// An appointment slot of a hall's zone.
+    SlotId,
+    /// A booked appointment.
+    AppointmentId,
 }
 
 impl StaffId {

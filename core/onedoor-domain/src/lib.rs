@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod error;
+pub mod hall;
 pub mod id;
 pub mod organisation;
 pub mod rules;
