@@ -22,5 +22,7 @@ pub mod values;
 pub mod workflow;
 
 pub use error::{DomainError, ErrorCode};
-pub use id::{BundleId, CaseId, CentreId, HallId, MatterId, StaffId, UnitId, WindowId, ZoneId};
+pub use id::{
+    AppointmentId, BundleId, CaseId, CentreId, HallId, MatterId, SlotId, StaffId, TicketId, UnitId, WindowId, ZoneId,
+};
 pub use scope::{Caller, Role, Roles, Scope};

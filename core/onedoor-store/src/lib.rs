@@ -12,12 +12,14 @@
 mod cases;
 mod catalogue;
 pub mod entity;
+mod hall;
 mod lookup;
 mod migration;
 mod organisation;
 
 pub use cases::{CaseBatch, CaseEvent, EventDraft, WorkItem, event_hash};
 pub use catalogue::{MatterFilter, Provenance, SplitPart};
+pub use hall::{QueueBatch, QueueRecord, TicketChange};
 pub use migration::Migrator;
 
 use onedoor_domain::{Caller, CentreId, Scope};
