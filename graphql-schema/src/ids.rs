@@ -21,10 +21,13 @@ pub(crate) enum Kind {
     Matter,
     Bundle,
     Case,
+    Ticket,
+    Slot,
+    Appointment,
 }
 
 impl Kind {
-    const ALL: [Kind; 9] = [
+    const ALL: [Kind; 12] = [
         Kind::Centre,
         Kind::Hall,
         Kind::Zone,
@@ -34,6 +37,9 @@ impl Kind {
         Kind::Matter,
         Kind::Bundle,
         Kind::Case,
+        Kind::Ticket,
+        Kind::Slot,
+        Kind::Appointment,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -47,6 +53,9 @@ impl Kind {
             Kind::Matter => "Matter",
             Kind::Bundle => "Bundle",
             Kind::Case => "Case",
+            Kind::Ticket => "Ticket",
+            Kind::Slot => "AppointmentSlot",
+            Kind::Appointment => "Appointment",
         }
     }
 }

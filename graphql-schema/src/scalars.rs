@@ -26,6 +26,7 @@ macro_rules! mirror {
         }
     };
 }
+pub(crate) use mirror;
 
 mirror! {
     /// Level of government.

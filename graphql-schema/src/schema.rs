@@ -18,16 +18,16 @@ pub type OnedoorSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// Reads. (In the code, one part per capability, each in its own module.)
 #[derive(MergedObject, Default, Debug)]
-pub struct Query(OrganisationQuery, crate::cases::CaseQuery);
+pub struct Query(OrganisationQuery, crate::cases::CaseQuery, crate::hall::HallQuery);
 
 /// Writes: each takes one `input` and returns a payload with `userErrors`.
 #[derive(MergedObject, Default, Debug)]
-pub struct Mutation(CatalogueMutation, crate::cases::CaseMutation);
+pub struct Mutation(CatalogueMutation, crate::cases::CaseMutation, crate::hall::HallMutation);
 
 /// Live streams, over `graphql-transport-ws` at `/graphql`.
 #[derive(MergedSubscription, Default, Debug)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(CatalogueSubscription, crate::cases::CaseSubscription);
+pub struct SubscriptionRoot(CatalogueSubscription, crate::cases::CaseSubscription, crate::hall::HallSubscription);
 
 /// Limits applied to every operation.
 #[derive(Debug, Clone, Copy)]
@@ -175,6 +175,9 @@ async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
             .await
             .map_err(query_error)?
             .map(|c| Node::Case(crate::cases::CaseObj::staff(c))),
+        Kind::Ticket => crate::hall::ticket_node(od, centre, id).await?.map(Node::Ticket),
+        // Slots and bookings are reached through their zone and code, not by id.
+        Kind::Slot | Kind::Appointment => None,
     };
     Ok(n)
 }

@@ -76,6 +76,8 @@ pub enum Node {
     Bundle(BundleObj),
     /// A case.
     Case(crate::cases::CaseObj),
+    /// A queue ticket.
+    Ticket(crate::hall::TicketObj),
 }
 
 /// A government service centre: the tenant.

@@ -19,7 +19,6 @@ pub use stats::{Statistics, StatsRow};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
-
 /// The halls' local time: China Standard Time (UTC+8), in which days, opening hours and
 /// ticket numbering are counted.
 pub const LOCAL_OFFSET_SECONDS: i32 = 8 * 3600;

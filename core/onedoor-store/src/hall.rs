@@ -342,13 +342,7 @@ impl Store {
     }
 
     /// The slots of a hall's zone starting in `[from, to)`, in time order (public).
-    pub async fn slots(
-        &self,
-        hall: &Hall,
-        zone: ZoneId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<Slot>> {
+    pub async fn slots(&self, hall: &Hall, zone: ZoneId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Slot>> {
         appointment_slot::Entity::find()
             .filter(appointment_slot::Column::CentreId.eq(hall.centre.0))
             .filter(appointment_slot::Column::HallId.eq(hall.id.0))
@@ -474,12 +468,7 @@ impl Store {
 
     /// The appointments of a hall's zone whose slots start in `[from, to)` (for the hall's
     /// staff; the platform checks the caller).
-    pub async fn appointments(
-        &self,
-        hall: &Hall,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<Appointment>> {
+    pub async fn appointments(&self, hall: &Hall, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Appointment>> {
         appointment::Entity::find()
             .filter(appointment::Column::CentreId.eq(hall.centre.0))
             .filter(appointment::Column::HallId.eq(hall.id.0))
@@ -512,9 +501,7 @@ impl Store {
                 .filter(appointment_quota::Column::HallId.eq(a.hall.0))
                 .filter(appointment_quota::Column::IdNumber.eq(a.id_number.as_str()))
                 .filter(appointment_quota::Column::Booked.gt(0))
-                .filter(
-                    appointment_quota::Column::Day.eq(onedoor_domain::hall::local_day(a.starts_at)),
-                )
+                .filter(appointment_quota::Column::Day.eq(onedoor_domain::hall::local_day(a.starts_at)))
                 .exec(&tx)
                 .await?;
         }

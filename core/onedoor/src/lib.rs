@@ -10,6 +10,7 @@ mod cases;
 mod catalogue;
 pub mod config;
 mod error;
+mod hall;
 pub mod import;
 mod lookup;
 mod organisation;
@@ -17,6 +18,7 @@ mod organisation;
 pub use cases::{ApplicantDraft, Application, CaseAction, CaseUpdate, Clock, ManualClock, ProxyDraft, SystemClock};
 pub use catalogue::{CatalogueEvent, GuidePatch};
 pub use error::{Error, Result};
+pub use hall::{BookingRequest, HallSignal, TicketRequest, TicketView, TransferTarget, ZoneStatus};
 pub use onedoor_domain as domain;
 pub use onedoor_store::{CaseEvent, MatterFilter, Page, Slice, Store, WorkItem};
 pub use organisation::{StaffPatch, WindowPatch};
@@ -38,6 +40,7 @@ pub struct Onedoor {
     case_caches: Arc<cases::CaseCaches>,
     case_cache: Arc<cases::committer::CaseCache>,
     committer: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<cases::committer::Job>>>,
+    halls: Arc<hall::HallState>,
 }
 
 /// Centre codes to ids and supervised centres, cached because every request needs it and
@@ -69,6 +72,7 @@ impl Onedoor {
             case_caches: Arc::default(),
             case_cache: Arc::default(),
             committer: Arc::default(),
+            halls: Arc::default(),
         }
     }
 

@@ -54,9 +54,10 @@ pub fn slot_periods(
     let zone = super::local_zone();
     let mut out = Vec::new();
     for (from, to) in &settings.opening_hours {
-        let (Some(mut start), Some(end)) =
-            (zone.from_local_datetime(&date.and_time(*from)).single(), zone.from_local_datetime(&date.and_time(*to)).single())
-        else {
+        let (Some(mut start), Some(end)) = (
+            zone.from_local_datetime(&date.and_time(*from)).single(),
+            zone.from_local_datetime(&date.and_time(*to)).single(),
+        ) else {
             continue;
         };
         while start + len <= end {
@@ -143,7 +144,11 @@ impl Appointment {
     /// Whether it may be cancelled at `now`: booked, and the slot has not started.
     pub fn check_cancel(&self, now: DateTime<Utc>) -> Result<(), DomainError> {
         if self.status_at(now) != AppointmentStatus::Booked || now >= self.starts_at {
-            return Err(DomainError::new("code", ErrorCode::InvalidState, "only a booking whose slot has not started can be cancelled"));
+            return Err(DomainError::new(
+                "code",
+                ErrorCode::InvalidState,
+                "only a booking whose slot has not started can be cancelled",
+            ));
         }
         Ok(())
     }

@@ -163,8 +163,12 @@ impl Default for QueueSettings {
 /// The settings as typed: every field optional (omitted fields keep the current value).
 #[derive(Debug, Clone, Default)]
 pub struct QueueSettingsDraft {
-    /// Weights (appointment, priority, ordinary).
-    pub weights: Option<(i32, i32, i32)>,
+    /// Weight of appointment tickets.
+    pub appointment_weight: Option<i32>,
+    /// Weight of priority tickets.
+    pub priority_weight: Option<i32>,
+    /// Weight of ordinary tickets.
+    pub ordinary_weight: Option<i32>,
     /// See [`QueueSettings::no_show_after_recalls`].
     pub no_show_after_recalls: Option<i32>,
     /// See [`QueueSettings::average_service_minutes`].
@@ -200,13 +204,14 @@ impl QueueSettingsDraft {
     pub fn apply(self, current: &QueueSettings) -> Result<QueueSettings, Vec<DomainError>> {
         let mut v = Violations::new();
         let mut s = current.clone();
-        if let Some((a, p, o)) = self.weights {
-            let a = v.take("weights.appointment", ranged(a, 1, 20));
-            let p = v.take("weights.priority", ranged(p, 1, 20));
-            let o = v.take("weights.ordinary", ranged(o, 1, 20));
-            if let (Some(appointment), Some(priority), Some(ordinary)) = (a, p, o) {
-                s.weights = Weights { appointment, priority, ordinary };
-            }
+        if let Some(w) = self.appointment_weight {
+            s.weights.appointment = v.take("appointmentWeight", ranged(w, 1, 20)).unwrap_or(s.weights.appointment);
+        }
+        if let Some(w) = self.priority_weight {
+            s.weights.priority = v.take("priorityWeight", ranged(w, 1, 20)).unwrap_or(s.weights.priority);
+        }
+        if let Some(w) = self.ordinary_weight {
+            s.weights.ordinary = v.take("ordinaryWeight", ranged(w, 1, 20)).unwrap_or(s.weights.ordinary);
         }
         macro_rules! field {
             ($f:ident, $name:literal, $lo:expr, $hi:expr) => {
@@ -605,9 +610,10 @@ impl Queue {
     fn candidate(&self, seat: &Seat, class: PriorityClass) -> Option<(u64, TicketId)> {
         let i = class.index();
         let targeted = self.by_window.get(&seat.window).and_then(|l| l[i].first().copied());
-        let zoned = self.by_zone.get(&seat.zone).and_then(|l| {
-            l[i].iter().find(|(_, id)| self.tickets.get(id).is_some_and(|t| seat.may_serve(t))).copied()
-        });
+        let zoned = self
+            .by_zone
+            .get(&seat.zone)
+            .and_then(|l| l[i].iter().find(|(_, id)| self.tickets.get(id).is_some_and(|t| seat.may_serve(t))).copied());
         match (targeted, zoned) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -650,7 +656,10 @@ impl Queue {
     }
 
     fn held_by(&self, id: TicketId, window: Option<WindowId>) -> Result<Ticket, DomainError> {
-        let t = self.tickets.get(&id).ok_or_else(|| refuse("ticket", ErrorCode::InvalidReference, "no such ticket today"))?;
+        let t = self
+            .tickets
+            .get(&id)
+            .ok_or_else(|| refuse("ticket", ErrorCode::InvalidReference, "no such ticket today"))?;
         if let Some(w) = window
             && t.window != Some(w)
         {
@@ -668,7 +677,12 @@ impl Queue {
     }
 
     /// Calls a called ticket again (the visitor did not come yet).
-    pub fn recall(&mut self, id: TicketId, window: Option<WindowId>, now: DateTime<Utc>) -> Result<Change, DomainError> {
+    pub fn recall(
+        &mut self,
+        id: TicketId,
+        window: Option<WindowId>,
+        now: DateTime<Utc>,
+    ) -> Result<Change, DomainError> {
         let mut t = self.held_by(id, window)?;
         if t.status != TicketStatus::Called {
             return Err(Self::status_error(&t, "called"));
@@ -684,7 +698,12 @@ impl Queue {
     }
 
     /// Marks a called ticket a no-show, after the hall's number of unanswered recalls.
-    pub fn no_show(&mut self, id: TicketId, window: Option<WindowId>, now: DateTime<Utc>) -> Result<Change, DomainError> {
+    pub fn no_show(
+        &mut self,
+        id: TicketId,
+        window: Option<WindowId>,
+        now: DateTime<Utc>,
+    ) -> Result<Change, DomainError> {
         let mut t = self.held_by(id, window)?;
         if t.status != TicketStatus::Called {
             return Err(Self::status_error(&t, "called"));
@@ -861,7 +880,10 @@ mod tests {
         let a = q.take(new(1, PriorityClass::Ordinary), at(0)).unwrap();
         let b = q.take(new(1, PriorityClass::Ordinary), at(1)).unwrap();
         let c = q.take(new(2, PriorityClass::Ordinary), at(1)).unwrap();
-        assert_eq!((a.ticket.number(), b.ticket.number(), c.ticket.number()), ("Z1001".into(), "Z1002".into(), "Z2001".into()));
+        assert_eq!(
+            (a.ticket.number(), b.ticket.number(), c.ticket.number()),
+            ("Z1001".into(), "Z1002".into(), "Z2001".into())
+        );
         let s = seat(1, 1);
         let called = q.call_next(&s, at(2)).unwrap().unwrap();
         assert_eq!(called.ticket.id, a.ticket.id);

@@ -128,13 +128,19 @@ impl MigrationTrait for Migration {
                 .col(id_null("ticket_id"))
                 .col(instant("booked_at"))
                 .primary_key(&mut key("appointment", "pk_appointment", &["centre_id", "id"]))
-                .foreign_key(&mut fk("appointment", &["centre_id", "slot_id"], "appointment_slot", &["centre_id", "id"]))
+                .foreign_key(&mut fk(
+                    "appointment",
+                    &["centre_id", "slot_id"],
+                    "appointment_slot",
+                    &["centre_id", "id"],
+                ))
                 .to_owned(),
         )
         .await?;
         m.create_index(key("appointment", "ux_appointment_code", &["centre_id", "code"]).unique().to_owned()).await?;
         m.create_index(
-            key("appointment", "ix_appointment_applicant", &["centre_id", "hall_id", "id_number", "ends_at"]).to_owned(),
+            key("appointment", "ix_appointment_applicant", &["centre_id", "hall_id", "id_number", "ends_at"])
+                .to_owned(),
         )
         .await?;
 
