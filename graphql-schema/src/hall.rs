@@ -738,6 +738,7 @@ impl HallMutation {
         let zone = ids.opt(Kind::Zone, "zone", input.zone.as_ref());
         let matter = ids.opt(Kind::Matter, "matter", input.matter.as_ref()).map(|(c, m)| (c, MatterId(m)));
         if let Some((zc, _)) = zone
+            && ids.is_empty()
             && zc != c
         {
             ids.push(UserError::new("zone", "INVALID_REFERENCE", "the zone is not of this hall"));

@@ -13,7 +13,7 @@ use crate::{Result, Store, StoreError, corrupt, own};
 use chrono::{DateTime, NaiveDate, Utc};
 use onedoor_domain::case::IdNumber;
 use onedoor_domain::error::{DomainError, ErrorCode};
-use onedoor_domain::hall::queue::Passes;
+use onedoor_domain::hall::queue::ZonePasses;
 use onedoor_domain::hall::{
     Appointment, AppointmentStatus, PriorityClass, QueueSettings, Slot, Ticket, TicketChannel, TicketEvent,
     TicketStatus,
@@ -28,6 +28,9 @@ use sea_orm::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// The day of a queue row that has never run a day (a date every database can store).
+const NO_DAY: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+
 /// Rows per multi-row statement (well under SQLite's bound-parameter limit).
 const CHUNK: usize = 500;
 
@@ -41,7 +44,7 @@ pub struct QueueRecord {
     /// The day the passes belong to.
     pub day: NaiveDate,
     /// The scheduler's state.
-    pub passes: Passes,
+    pub passes: ZonePasses,
 }
 
 /// One ticket change to record.
@@ -179,8 +182,8 @@ impl Store {
             None => QueueRecord {
                 version: None,
                 settings: QueueSettings::default(),
-                day: NaiveDate::MIN,
-                passes: Passes::default(),
+                day: NO_DAY,
+                passes: ZonePasses::new(),
             },
         })
     }
@@ -209,8 +212,8 @@ impl Store {
                     hall_id: Set(hall.0),
                     version: Set(1),
                     settings: Set(json(settings)?),
-                    day: Set(NaiveDate::MIN),
-                    passes: Set(json(&Passes::default())?),
+                    day: Set(NO_DAY),
+                    passes: Set(json(&ZonePasses::new())?),
                 }
                 .insert(&tx)
                 .await?;
@@ -421,6 +424,16 @@ impl Store {
                 ErrorCode::LimitReached,
                 &format!("at most {per_day} bookings per day in this hall"),
             ));
+        }
+        let holds = appointment::Entity::find()
+            .filter(appointment::Column::CentreId.eq(a.centre.0))
+            .filter(appointment::Column::SlotId.eq(a.slot.0))
+            .filter(appointment::Column::IdNumber.eq(a.id_number.as_str()))
+            .filter(appointment::Column::Status.eq(AppointmentStatus::Booked.as_str()))
+            .count(&tx)
+            .await?;
+        if holds > 0 {
+            return Err(rule("slot", ErrorCode::Duplicate, "this applicant already holds a booking of this slot"));
         }
         let slot = appointment_slot::Entity::update_many()
             .col_expr(appointment_slot::Column::Booked, Expr::col(appointment_slot::Column::Booked).add(1))

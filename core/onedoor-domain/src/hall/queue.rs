@@ -400,7 +400,11 @@ pub struct Change {
 /// divide it).
 const STRIDE: u64 = 232_792_560;
 
-/// The stride scheduler's state; persisted with the queue, so fairness survives a restart.
+/// The stride scheduler's state of each zone; persisted with the queue, so fairness survives a
+/// restart.
+pub type ZonePasses = HashMap<ZoneId, Passes>;
+
+/// The stride scheduler's state of one zone.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Passes {
     /// Each class's pass (appointment, priority, ordinary).
@@ -427,7 +431,7 @@ pub struct Queue {
     at_window: HashMap<WindowId, TicketId>,
     counters: HashMap<String, u32>,
     next_order: u64,
-    passes: Passes,
+    passes: ZonePasses,
 }
 
 fn refuse(field: &str, code: ErrorCode, message: impl Into<String>) -> DomainError {
@@ -448,7 +452,7 @@ impl Queue {
             at_window: HashMap::new(),
             counters: HashMap::new(),
             next_order: 1,
-            passes: Passes::default(),
+            passes: ZonePasses::new(),
         }
     }
 
@@ -458,7 +462,7 @@ impl Queue {
         hall: HallId,
         day: NaiveDate,
         settings: QueueSettings,
-        passes: Passes,
+        passes: ZonePasses,
         tickets: impl IntoIterator<Item = Ticket>,
     ) -> Queue {
         let mut q = Queue::new(centre, hall, day, settings);
@@ -544,8 +548,8 @@ impl Queue {
     }
 
     /// The scheduler's state (to persist).
-    pub fn passes(&self) -> Passes {
-        self.passes
+    pub fn passes(&self) -> &ZonePasses {
+        &self.passes
     }
 
     /// A ticket of the day.
@@ -630,10 +634,11 @@ impl Queue {
                 format!("the window still holds ticket {}; finish or transfer it first", held.number()),
             ));
         }
+        let passes = self.passes.get(&seat.zone).copied().unwrap_or_default();
         let mut best: Option<(u64, usize, PriorityClass, TicketId)> = None;
         for class in PriorityClass::ALL.iter().copied() {
             if let Some((_, id)) = self.candidate(seat, class) {
-                let eff = self.passes.pass[class.index()].max(self.passes.vtime);
+                let eff = passes.pass[class.index()].max(passes.vtime);
                 let key = (eff, class.index());
                 if best.is_none_or(|(e, i, _, _)| key < (e, i)) {
                     best = Some((eff, class.index(), class, id));
@@ -641,8 +646,9 @@ impl Queue {
             }
         }
         let Some((eff, _, class, id)) = best else { return Ok(None) };
-        self.passes.vtime = eff;
-        self.passes.pass[class.index()] = eff + STRIDE / u64::from(self.settings.weights.of(class).max(1));
+        let p = self.passes.entry(seat.zone).or_default();
+        p.vtime = eff;
+        p.pass[class.index()] = eff + STRIDE / u64::from(self.settings.weights.of(class).max(1));
         let mut t = self.tickets.get(&id).cloned().ok_or_else(|| refuse("ticket", ErrorCode::Conflict, "gone"))?;
         t.status = TicketStatus::Called;
         t.window = Some(seat.window);
@@ -808,8 +814,8 @@ impl Queue {
         out
     }
 
-    /// The calls expected before a waiting ticket's (1 = next): the tickets of its class ahead
-    /// of it, and of the other classes the share their weights give them meanwhile.
+    /// The calls expected before a waiting ticket's (1 = next): the zone's scheduler run
+    /// forward over the tickets waiting now, as if one window called them all.
     pub fn position(&self, id: TicketId) -> Option<usize> {
         let t = self.tickets.get(&id)?;
         if t.status != TicketStatus::Waiting {
@@ -820,14 +826,20 @@ impl Queue {
             None => self.by_zone.get(&t.zone)?,
         };
         let own = t.class.index();
-        let ahead = lanes[own].range(..(t.order, t.id)).count();
-        let w_own = u64::from(self.settings.weights.of(t.class).max(1));
-        let mut calls = ahead;
-        for class in PriorityClass::ALL.iter().copied().filter(|c| *c != t.class) {
-            let share = ((ahead as u64 + 1) * u64::from(self.settings.weights.of(class))).div_ceil(w_own);
-            calls += lanes[class.index()].len().min(share as usize);
+        let mut left = [lanes[0].len(), lanes[1].len(), lanes[2].len()];
+        left[own] = lanes[own].range(..(t.order, t.id)).count() + 1;
+        let mut p = self.passes.get(&t.zone).copied().unwrap_or_default();
+        let mut calls = 0;
+        loop {
+            calls += 1;
+            let (eff, k) = (0..3).filter(|k| left[*k] > 0).map(|k| (p.pass[k].max(p.vtime), k)).min()?;
+            if k == own && left[k] == 1 {
+                return Some(calls);
+            }
+            left[k] -= 1;
+            p.vtime = eff;
+            p.pass[k] = eff + STRIDE / u64::from(self.settings.weights.of(PriorityClass::ALL[k]).max(1));
         }
-        Some(calls + 1)
     }
 }
 
@@ -917,7 +929,7 @@ mod tests {
         }
         q.call_next(&seat(1, 1), at(9)).unwrap();
         let tickets: Vec<Ticket> = q.tickets().into_iter().cloned().collect();
-        let mut r = Queue::restore(q.centre(), q.hall(), q.day(), q.settings().clone(), q.passes(), tickets);
+        let mut r = Queue::restore(q.centre(), q.hall(), q.day(), q.settings().clone(), q.passes().clone(), tickets);
         let next_a = q.take(new(1, PriorityClass::Ordinary), at(10)).unwrap().ticket;
         let next_b = r.take(new(1, PriorityClass::Ordinary), at(10)).unwrap().ticket;
         assert_eq!((next_a.seq, next_a.order), (next_b.seq, next_b.order));

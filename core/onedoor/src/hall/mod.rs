@@ -336,14 +336,14 @@ impl Onedoor {
         match (class, channel) {
             (PriorityClass::Appointment, _) => {
                 return Err(invalid(
-                    "class",
+                    "priority",
                     ErrorCode::InvalidState,
                     "appointment tickets come from checking in a booking",
                 ));
             }
             (PriorityClass::Priority, TicketChannel::Kiosk) => {
                 return Err(invalid(
-                    "class",
+                    "priority",
                     ErrorCode::InvalidState,
                     "a guide gives priority tickets (elderly, disabled)",
                 ));

@@ -179,7 +179,7 @@ async fn run_batch(store: &Store, state: &HallState, now: DateTime<Utc>, jobs: V
                 version: seen,
                 settings: live.queue.settings().clone(),
                 day: live.queue.day(),
-                passes: live.queue.passes(),
+                passes: live.queue.passes().clone(),
             };
             (seen, live.generation, record, answers)
         });
