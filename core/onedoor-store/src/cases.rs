@@ -61,7 +61,7 @@ async fn insert_rows(
     while !rows.is_empty() {
         let mut values = Vec::with_capacity(CHUNK * cols.len());
         let mut tuples = Vec::with_capacity(CHUNK);
-        let chunk: Vec<Vec<sea_orm::Value>> = rows.drain(..rows.len().min(CHUNK)).collect();
+        let chunk: Vec<Vec<sea_orm::Value>> = rows.drain(..chunk_len(rows.len())).collect();
         for row in chunk {
             let n = values.len();
             let tuple: Vec<String> = cols
@@ -202,7 +202,13 @@ fn step_row(centre: Uuid, case: Uuid, s: &Step, cal: &Calendar) -> case_step::Ac
 }
 
 /// Rows per multi-row statement (well under SQLite's bound-variable limit).
-const CHUNK: usize = 100;
+const CHUNK: usize = 64;
+
+/// How many of `left` rows the next multi-row statement takes: 64, 16, 4 or 1, so each table
+/// has at most four statement shapes and the prepared statements are reused.
+fn chunk_len(left: usize) -> usize {
+    [CHUNK, 16, 4, 1].into_iter().find(|c| *c <= left).unwrap_or(left)
+}
 
 /// The columns of `cases`, with their PostgreSQL types.
 const CASE_COLUMNS: &[(&str, &str)] = &[
@@ -356,7 +362,10 @@ impl CaseBatch {
             }
         }
         let mut written: HashSet<CaseId> = HashSet::new();
-        for chunk in order.chunks(CHUNK) {
+        let mut rest: &[CaseId] = &order;
+        while !rest.is_empty() {
+            let (chunk, tail) = rest.split_at(chunk_len(rest.len()));
+            rest = tail;
             let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 8);
             let mut tuples = Vec::with_capacity(chunk.len());
             for id in chunk {
@@ -479,7 +488,7 @@ impl CaseBatch {
         insert_rows(&tx, "case_event", EVENT_COLUMNS, events).await?;
         let mut steps: Vec<case_step::ActiveModel> = step_order.iter().filter_map(|k| steps.remove(k)).collect();
         while !steps.is_empty() {
-            let chunk: Vec<case_step::ActiveModel> = steps.drain(..steps.len().min(CHUNK)).collect();
+            let chunk: Vec<case_step::ActiveModel> = steps.drain(..chunk_len(steps.len())).collect();
             case_step::Entity::insert_many(chunk)
                 .on_conflict(
                     OnConflict::columns([

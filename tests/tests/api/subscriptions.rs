@@ -71,3 +71,54 @@ async fn catalogue_changes_reach_a_graphql_ws_client() {
     let _ = child.kill().await;
     w.s.cleanup().await.unwrap();
 }
+
+#[tokio::test]
+async fn case_updates_reach_the_desks_that_may_see_them() {
+    let w = World::new().await;
+    let dir = onedoor_tests::node_clients();
+    let ws_url = w.s.url.replace("http://", "ws://");
+    let query = "subscription { caseUpdated { number state case { centre { code } receivedBy { code } } } }";
+    let spawn = |token: &str| {
+        let mut child = Command::new("node")
+            .arg("subscribe.mjs")
+            .arg(&ws_url)
+            .arg(query)
+            .arg(token)
+            .arg("1000")
+            .current_dir(dir)
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        (child, lines)
+    };
+    // Kongtong's desk sees the case its window received for Pingliang; Tianshui's sees nothing.
+    let (mut kt_child, mut kt) = spawn(&w.kt.clerk);
+    let (mut ts_child, mut ts) = spawn(&w.ts.clerk);
+    for lines in [&mut kt, &mut ts] {
+        assert_eq!(next_line(lines, Duration::from_secs(30)).await, Some(json!({ "connected": true })));
+    }
+    let submit =
+        "mutation($input: SubmitCaseInput!) { submitCase(input: $input) { case { number } userErrors { code } } }";
+    let mut first = None;
+    for i in 0..100 {
+        let input = json!({ "matters": [w.pl.matters[0]], "channel": "WINDOW", "window": w.window,
+            "applicant": { "kind": "PERSON", "name": "李四", "idNumber": format!("6208021990010{i:05}") },
+            "materials": ["申请表", "营业执照"], "accept": true });
+        w.s.mutate(&w.kt.clerk, "submitCase", submit, input).await;
+        if let Some(line) = next_line(&mut kt, Duration::from_millis(200)).await {
+            first = Some(line);
+            break;
+        }
+    }
+    let first = first.expect("no case update reached the Kongtong desk");
+    let e = &first["event"]["data"]["caseUpdated"];
+    assert_eq!(e["state"], "IN_REVIEW", "{first}");
+    assert_eq!(e["case"]["centre"]["code"], "pingliang", "{first}");
+    assert_eq!(e["case"]["receivedBy"]["code"], "kongtong", "{first}");
+    assert_eq!(next_line(&mut ts, Duration::from_millis(500)).await, None, "Tianshui must see nothing");
+    let _ = kt_child.kill().await;
+    let _ = ts_child.kill().await;
+    w.s.cleanup().await.unwrap();
+}
