@@ -5,7 +5,7 @@
 use crate::error::{UserError, coded, query_error};
 use crate::ids::{Kind, decode, encode};
 use crate::mutation::{Ids, finish};
-use crate::scalars::Role;
+use crate::scalars::{Role, mirror};
 use crate::types::*;
 use async_graphql::connection::Connection;
 use async_graphql::{
@@ -41,27 +41,7 @@ impl ScalarType for Date {
     }
 }
 
-macro_rules! mirror_enum {
-    ($(#[$doc:meta])* $name:ident = $domain:path { $($(#[$vdoc:meta])* $v:ident),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-        pub enum $name { $($(#[$vdoc])* $v),* }
-
-        impl From<$domain> for $name {
-            fn from(d: $domain) -> Self {
-                match d { $(<$domain>::$v => $name::$v),* }
-            }
-        }
-
-        impl From<$name> for $domain {
-            fn from(g: $name) -> Self {
-                match g { $($name::$v => <$domain>::$v),* }
-            }
-        }
-    };
-}
-
-mirror_enum! {
+mirror! {
     /// Where a case stands.
     CaseState = dc::CaseState {
         /// Received, not yet accepted.
@@ -89,7 +69,7 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+mirror! {
     /// How a case came in.
     Channel = dc::Channel {
         /// At a window.
@@ -105,7 +85,7 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+mirror! {
     /// A decision on a step.
     StepDecision = dc::Decision {
         /// Approve.
@@ -119,7 +99,7 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+mirror! {
     /// Where a step stands.
     StepStatus = dc::StepStatus {
         /// In the unit's worklist.
@@ -135,7 +115,7 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+mirror! {
     /// What kind of work a step is.
     StepType = dc::StepType {
         /// A task of the workflow.
@@ -149,7 +129,7 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+mirror! {
     /// Who acts for an applicant.
     ProxyKind = dc::ProxyKind {
         /// A guide of the centre (帮办).
@@ -159,7 +139,7 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+mirror! {
     /// How a result reached the applicant.
     Handover = dc::Handover {
         /// Collected at a window.
@@ -169,7 +149,7 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+mirror! {
     /// Why a clock stopped.
     PauseReason = cal::PauseReason {
         /// A hearing.
@@ -185,7 +165,7 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+mirror! {
     /// A person or an enterprise.
     ApplicantKind = rl::ApplicantKind {
         /// A natural person.
@@ -195,7 +175,7 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+mirror! {
     /// How branch decisions are joined.
     JoinPolicy = rl::JoinPolicy {
         /// Every required branch must approve; one denial denies.
@@ -207,7 +187,7 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+mirror! {
     /// A declared calendar day.
     DayKind = cal::DayKind {
         /// A holiday on a weekday.
@@ -217,7 +197,7 @@ mirror_enum! {
     }
 }
 
-mirror_enum! {
+mirror! {
     /// What a workflow step is.
     StepKind = wf::StepKind {
         /// A decision by a unit's role within a limit.

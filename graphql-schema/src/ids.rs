@@ -24,10 +24,13 @@ pub(crate) enum Kind {
     Plugin,
     Decision,
     Alert,
+    Ticket,
+    Slot,
+    Appointment,
 }
 
 impl Kind {
-    const ALL: [Kind; 12] = [
+    const ALL: [Kind; 15] = [
         Kind::Centre,
         Kind::Hall,
         Kind::Zone,
@@ -40,6 +43,9 @@ impl Kind {
         Kind::Plugin,
         Kind::Decision,
         Kind::Alert,
+        Kind::Ticket,
+        Kind::Slot,
+        Kind::Appointment,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -56,6 +62,9 @@ impl Kind {
             Kind::Plugin => "Plugin",
             Kind::Decision => "Decision",
             Kind::Alert => "Alert",
+            Kind::Ticket => "Ticket",
+            Kind::Slot => "AppointmentSlot",
+            Kind::Appointment => "Appointment",
         }
     }
 }

@@ -10,6 +10,7 @@
 mod cases;
 mod error;
 mod graphiql;
+mod hall;
 pub mod http;
 mod ids;
 mod loader;

@@ -26,7 +26,6 @@ macro_rules! mirror {
         }
     };
 }
-
 pub(crate) use mirror;
 
 mirror! {

@@ -18,16 +18,21 @@ pub type OnedoorSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// Reads. (In the code, one part per capability, each in its own module.)
 #[derive(MergedObject, Default, Debug)]
-pub struct Query(OrganisationQuery, crate::cases::CaseQuery, crate::plugins::PluginsQuery);
+pub struct Query(OrganisationQuery, crate::cases::CaseQuery, crate::hall::HallQuery, crate::plugins::PluginsQuery);
 
 /// Writes: each takes one `input` and returns a payload with `userErrors`.
 #[derive(MergedObject, Default, Debug)]
-pub struct Mutation(CatalogueMutation, crate::cases::CaseMutation, crate::plugins::PluginsMutation);
+pub struct Mutation(
+    CatalogueMutation,
+    crate::cases::CaseMutation,
+    crate::hall::HallMutation,
+    crate::plugins::PluginsMutation,
+);
 
 /// Live streams, over `graphql-transport-ws` at `/graphql`.
 #[derive(MergedSubscription, Default, Debug)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(CatalogueSubscription, crate::cases::CaseSubscription);
+pub struct SubscriptionRoot(CatalogueSubscription, crate::cases::CaseSubscription, crate::hall::HallSubscription);
 
 /// Limits applied to every operation.
 #[derive(Debug, Clone, Copy)]
@@ -176,6 +181,9 @@ async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
             .map_err(query_error)?
             .map(|c| Node::Case(crate::cases::CaseObj::staff(c))),
         Kind::Plugin | Kind::Decision | Kind::Alert => crate::plugins::node(ctx, kind, centre, id).await?,
+        Kind::Ticket => crate::hall::ticket_node(od, centre, id).await?.map(Node::Ticket),
+        // Slots and bookings are reached through their zone and code, not by id.
+        Kind::Slot | Kind::Appointment => None,
     };
     Ok(n)
 }

@@ -82,6 +82,8 @@ pub enum Node {
     Decision(crate::plugins::DecisionObj),
     /// A supervision alert.
     Alert(crate::plugins::AlertObj),
+    /// A queue ticket.
+    Ticket(crate::hall::TicketObj),
 }
 
 /// A government service centre: the tenant.

@@ -31,6 +31,10 @@ pub enum ErrorCode {
     NotAssigned,
     /// Someone else acted first (the step is decided, the case changed): reload and retry.
     Conflict,
+    /// A capacity is used up (an appointment slot is fully booked).
+    Full,
+    /// A per-person limit is reached (bookings per day, a no-show ban).
+    LimitReached,
 }
 
 impl ErrorCode {
@@ -49,6 +53,8 @@ impl ErrorCode {
             ErrorCode::MaterialMissing => "MATERIAL_MISSING",
             ErrorCode::NotAssigned => "NOT_ASSIGNED",
             ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::Full => "FULL",
+            ErrorCode::LimitReached => "LIMIT_REACHED",
         }
     }
 }

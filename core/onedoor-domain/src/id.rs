@@ -56,6 +56,12 @@ ids! {
     DecisionId,
     /// A supervision alert.
     AlertId,
+    /// A queue ticket of a hall.
+    TicketId,
+    /// An appointment slot of a hall's zone.
+    SlotId,
+    /// A booked appointment.
+    AppointmentId,
 }
 
 impl StaffId {

@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod error;
+pub mod hall;
 pub mod id;
 pub mod organisation;
 pub mod plugin;
@@ -23,5 +24,7 @@ pub mod values;
 pub mod workflow;
 
 pub use error::{DomainError, ErrorCode};
-pub use id::{BundleId, CaseId, CentreId, HallId, MatterId, StaffId, UnitId, WindowId, ZoneId};
+pub use id::{
+    AppointmentId, BundleId, CaseId, CentreId, HallId, MatterId, SlotId, StaffId, TicketId, UnitId, WindowId, ZoneId,
+};
 pub use scope::{Caller, Role, Roles, Scope};

@@ -4,6 +4,8 @@
 
 mod cases;
 pub use cases::*;
+mod queue;
+pub use queue::*;
 
 /// Centres: the tenants. The centre's own id is its tenant key.
 pub mod centre {

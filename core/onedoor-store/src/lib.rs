@@ -12,6 +12,7 @@
 mod cases;
 mod catalogue;
 pub mod entity;
+mod hall;
 mod lookup;
 mod migration;
 mod organisation;
@@ -19,6 +20,7 @@ mod plugins;
 
 pub use cases::{CaseBatch, CaseEvent, EventDraft, WorkItem, event_hash};
 pub use catalogue::{MatterFilter, Provenance, SplitPart};
+pub use hall::{QueueBatch, QueueRecord, TicketChange};
 pub use migration::Migrator;
 pub use plugins::{DecisionFilter, IdPage, PluginState};
 

@@ -11,6 +11,7 @@ mod cases;
 mod catalogue;
 pub mod config;
 mod error;
+mod hall;
 pub mod import;
 mod lookup;
 mod organisation;
@@ -20,6 +21,7 @@ pub mod rules;
 pub use cases::{ApplicantDraft, Application, CaseAction, CaseUpdate, Clock, ManualClock, ProxyDraft, SystemClock};
 pub use catalogue::{CatalogueEvent, GuidePatch};
 pub use error::{Error, Result};
+pub use hall::{BookingRequest, HallSignal, TicketRequest, TicketView, TransferTarget, ZoneStatus};
 pub use onedoor_domain as domain;
 pub use onedoor_store::{CaseEvent, MatterFilter, Page, Slice, Store, WorkItem};
 pub use onedoor_store::{IdPage, PluginState};
@@ -43,6 +45,7 @@ pub struct Onedoor {
     case_cache: Arc<cases::committer::CaseCache>,
     committer: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<cases::committer::Job>>>,
     plugins: Arc<plugins::Registry>,
+    halls: Arc<hall::HallState>,
 }
 
 /// Centre codes to ids and supervised centres, cached because every request needs it and
@@ -75,6 +78,7 @@ impl Onedoor {
             case_cache: Arc::default(),
             committer: Arc::default(),
             plugins: Arc::default(),
+            halls: Arc::default(),
         }
     }
 

@@ -10,6 +10,7 @@ mod cases;
 mod catalogue;
 mod crate_graph;
 mod example;
+mod hall;
 mod isolation;
 mod organisation;
 mod plugins;

@@ -6,6 +6,7 @@ use sea_orm_migration::schema::{boolean, json, string, timestamp_with_time_zone,
 mod m20261126_000001_organisation;
 mod m20261126_000002_catalogue;
 mod m20261126_000003_cases;
+mod m20261126_000004_hall_queue;
 mod m20261126_000005_plugins;
 
 /// The migrator: every migration in order.
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_organisation::Migration),
             Box::new(m20261126_000002_catalogue::Migration),
             Box::new(m20261126_000003_cases::Migration),
+            Box::new(m20261126_000004_hall_queue::Migration),
             Box::new(m20261126_000005_plugins::Migration),
         ]
     }
