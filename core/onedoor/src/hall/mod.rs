@@ -123,9 +123,15 @@ pub(crate) struct HallState {
     signals: OnceLock<broadcast::Sender<HallSignal>>,
     writer: OnceLock<mpsc::Sender<Job>>,
     halls: Mutex<HashMap<Key, (Hall, Instant)>>,
-    members: Mutex<HashMap<Key, (Arc<Vec<CentreId>>, Instant)>>,
-    seats: Mutex<HashMap<(CentreId, WindowId), (Arc<(Window, Seat)>, Instant)>>,
+    members: Mutex<HashMap<Key, Stamped<Arc<Vec<CentreId>>>>>,
+    seats: Mutex<HashMap<(CentreId, WindowId), Stamped<SeatOf>>>,
 }
+
+/// A cached value and when it was loaded.
+type Stamped<T> = (T, Instant);
+
+/// A window and its seat in the queue.
+type SeatOf = Arc<(Window, Seat)>;
 
 impl std::fmt::Debug for HallState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
