@@ -1,7 +1,7 @@
 //! Use cases of the plugin registry: upload (checked by the host), activate, roll back,
 //! deactivate, the per-centre fuel, the registry's view, and recorded decisions.
 //!
-//! The active plugin of each centre is cached in memory ([`Registry`]); every change made by
+//! The active plugin of each centre is cached in memory (the registry); every change made by
 //! this process drops the centre's entry at once, and an entry older than [`CACHE_TTL`] is
 //! checked against the centre's generation in the database, so a change made by another
 //! replica takes effect within that time. Compiled plugins are cached by the host, by
