@@ -260,13 +260,6 @@ impl Store {
 }
 
 impl CaseBatch {
-    fn lock_suffix(&self) -> &'static str {
-        match self.tx.get_database_backend() {
-            DatabaseBackend::Postgres => " FOR UPDATE",
-            _ => "",
-        }
-    }
-
     /// The next case number of `region` (its root centre) on `day`, from 1, without gaps: the
     /// counter row is locked until the batch commits, and advances only with it.
     pub async fn next_number(&mut self, region: CentreId, day: NaiveDate) -> Result<u64> {
@@ -277,7 +270,7 @@ impl CaseBatch {
                 "SELECT next FROM case_counter WHERE centre_id = {} AND day = {}{}",
                 placeholder(backend, 1),
                 placeholder(backend, 2),
-                self.lock_suffix()
+                lock_suffix(backend)
             );
             let row = self
                 .tx
@@ -537,13 +530,25 @@ impl CaseBatch {
 
 /// The head of `centre`'s chain, locked until the transaction ends (PostgreSQL).
 async fn chain_head_of(tx: &DatabaseTransaction, backend: DatabaseBackend, centre: Uuid) -> Result<(i64, String)> {
-    let lock = if backend == DatabaseBackend::Postgres { " FOR UPDATE" } else { "" };
-    let sql = format!("SELECT seq, hash FROM chain_head WHERE centre_id = {}{lock}", placeholder(backend, 1));
+    let sql = format!(
+        "SELECT seq, hash FROM chain_head WHERE centre_id = {}{}",
+        placeholder(backend, 1),
+        lock_suffix(backend)
+    );
     let row = tx.query_one_raw(Statement::from_sql_and_values(backend, sql, [centre.into()])).await?;
     Ok(match row {
         Some(r) => (r.try_get("", "seq")?, r.try_get("", "hash")?),
         None => (0, String::new()),
     })
+}
+
+/// Locks the rows read until the transaction ends (PostgreSQL; SQLite's writer holds the
+/// database already).
+fn lock_suffix(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        DatabaseBackend::Postgres => " FOR UPDATE",
+        _ => "",
+    }
 }
 
 fn placeholder(backend: DatabaseBackend, n: usize) -> String {

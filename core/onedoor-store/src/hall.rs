@@ -29,7 +29,10 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The day of a queue row that has never run a day (a date every database can store).
-const NO_DAY: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+const NO_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
 
 /// Rows per multi-row statement (well under SQLite's bound-parameter limit).
 const CHUNK: usize = 500;

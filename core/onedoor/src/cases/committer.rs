@@ -101,13 +101,7 @@ pub(crate) fn start(store: Store, cache: Arc<CaseCache>) -> mpsc::Sender<Job> {
                     Err(_) => break,
                 }
             }
-            let t0 = std::time::Instant::now();
-            let n = jobs.len();
-            let r = run_batch(&store, &cache, jobs).await;
-            if std::env::var_os("ONEDOOR_DEBUG_BATCH").is_some() {
-                eprintln!("batch {n} in {:?}", t0.elapsed());
-            }
-            if let Err(jobs) = r {
+            if let Err(jobs) = run_batch(&store, &cache, jobs).await {
                 // The batch failed as a whole (a database error): run each job alone, so one
                 // bad job cannot fail the others.
                 for job in jobs {
