@@ -228,6 +228,7 @@ impl CaseObj {
 
 /// The applicant (the identity number masked in public views).
 #[derive(SimpleObject)]
+#[graphql(name = "Applicant")]
 pub struct ApplicantObj {
     /// Person or enterprise.
     kind: ApplicantKind,
@@ -242,6 +243,7 @@ pub struct ApplicantObj {
 
 /// Someone acting for the applicant.
 #[derive(SimpleObject)]
+#[graphql(name = "Proxy")]
 pub struct ProxyObj {
     /// Guide or agency.
     kind: ProxyKind,
@@ -292,6 +294,7 @@ impl CaseMatterObj {
 
 /// A stop of a clock.
 #[derive(SimpleObject)]
+#[graphql(name = "Pause")]
 pub struct PauseObj {
     /// Why.
     reason: PauseReason,
@@ -398,6 +401,7 @@ impl StepObj {
 
 /// A branch of a parallel-approval plan.
 #[derive(SimpleObject)]
+#[graphql(name = "PlanBranch")]
 pub struct PlanBranchObj {
     /// The deciding unit (a `Unit` global id).
     unit: ID,
@@ -411,6 +415,7 @@ pub struct PlanBranchObj {
 
 /// A verdict of the parallel-approval rule after a branch decided.
 #[derive(SimpleObject)]
+#[graphql(name = "Verdict")]
 pub struct VerdictObj {
     /// `WAIT`, `APPROVE`, `DENY`, `REFER_TO_LEAD` or `REFER_TO_JOINT_MEETING`.
     verdict: String,
@@ -433,6 +438,7 @@ fn verdict_obj(v: &rl::Verdict, rule: &str) -> VerdictObj {
 
 /// A case's parallel approval (并联审批): the plan, who planned it, and the verdicts.
 #[derive(SimpleObject)]
+#[graphql(name = "ParallelApproval")]
 pub struct ParallelApprovalObj {
     /// The lead unit (a `Unit` global id).
     lead_unit: ID,
@@ -450,6 +456,7 @@ pub struct ParallelApprovalObj {
 
 /// The acceptance slip (受理通知书) handed to the applicant.
 #[derive(SimpleObject)]
+#[graphql(name = "Receipt")]
 pub struct ReceiptObj {
     /// The case number.
     number: String,
@@ -465,10 +472,14 @@ pub struct ReceiptObj {
     missing: Vec<String>,
     /// The centre that received it (code).
     received_by: String,
+    /// The code to rate the case with (好差评), printed on the slip: the applicant rates the
+    /// case anonymously with it.
+    rating_code: String,
 }
 
 /// An event of a case's history.
 #[derive(SimpleObject)]
+#[graphql(name = "CaseEvent")]
 pub struct CaseEventObj {
     /// Its number in the case's history.
     seq: u32,
@@ -673,6 +684,10 @@ impl CaseObj {
                 Vec::new()
             },
             received_by: received_by.unwrap_or_default(),
+            rating_code: od
+                .rating_code(self.case.centre, onedoor::domain::evaluation::RatedKind::Case, &self.case.number)
+                .await
+                .map_err(query_error)?,
         })
     }
     /// Its history, oldest first (staff views only; empty for the public).
@@ -722,6 +737,7 @@ impl WorkItemObj {
 
 /// A declared day of a centre's calendar.
 #[derive(SimpleObject)]
+#[graphql(name = "CalendarDay")]
 pub struct CalendarDayObj {
     /// The date.
     date: Date,
@@ -777,6 +793,7 @@ impl CalendarYearObj {
 
 /// A step of a workflow definition.
 #[derive(SimpleObject)]
+#[graphql(name = "StepDef")]
 pub struct StepDefObj {
     /// Key.
     key: String,
@@ -796,6 +813,7 @@ pub struct StepDefObj {
 
 /// A matter's workflow definition.
 #[derive(SimpleObject)]
+#[graphql(name = "Workflow")]
 pub struct WorkflowObj {
     /// Its version (0: the built-in single review).
     version: u32,

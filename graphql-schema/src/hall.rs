@@ -101,6 +101,20 @@ impl TicketObj {
     async fn number(&self) -> String {
         self.0.ticket.number()
     }
+    /// The code to rate the visit with (好差评), printed on the ticket: for signed-in callers
+    /// (the kiosk or guide printing it; display boards never see it).
+    async fn rating_code(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let (od, caller) = parts(ctx);
+        if caller.scope().is_none() {
+            return Ok(None);
+        }
+        let t = &self.0.ticket;
+        let code = od
+            .rating_code(t.centre, onedoor::domain::evaluation::RatedKind::Visit, &t.id.0.to_string())
+            .await
+            .map_err(query_error)?;
+        Ok(Some(code))
+    }
     /// Status.
     async fn status(&self) -> TicketStatus {
         self.0.ticket.status.into()

@@ -27,10 +27,12 @@ pub(crate) enum Kind {
     Ticket,
     Slot,
     Appointment,
+    Rating,
+    Rectification,
 }
 
 impl Kind {
-    const ALL: [Kind; 15] = [
+    const ALL: [Kind; 17] = [
         Kind::Centre,
         Kind::Hall,
         Kind::Zone,
@@ -46,6 +48,8 @@ impl Kind {
         Kind::Ticket,
         Kind::Slot,
         Kind::Appointment,
+        Kind::Rating,
+        Kind::Rectification,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -65,6 +69,8 @@ impl Kind {
             Kind::Ticket => "Ticket",
             Kind::Slot => "AppointmentSlot",
             Kind::Appointment => "Appointment",
+            Kind::Rating => "Rating",
+            Kind::Rectification => "Rectification",
         }
     }
 }

@@ -9,6 +9,7 @@
 
 mod cases;
 mod error;
+mod evaluation;
 mod graphiql;
 mod hall;
 pub mod http;

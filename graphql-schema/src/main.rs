@@ -59,6 +59,22 @@ enum Command {
         /// The directory.
         dir: PathBuf,
     },
+    /// The tamper-evident audit of the case history and the alerts.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Walks every centre's hash chains (or one centre's) and names the first broken link of
+    /// each; exits with failure when a chain is broken.
+    Verify {
+        /// Only this centre (code).
+        #[arg(long)]
+        centre: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -144,6 +160,7 @@ async fn run() -> Result<()> {
             replay_stored(&config, id, &file).await
         }
         Command::Plugin { command } => plugin(command),
+        Command::Audit { command: AuditCommand::Verify { centre } } => audit(&config, centre.as_deref()).await,
         Command::Import { dir } => {
             let od = open(&config).await?;
             let d = onedoor::import::Deployment::from_dir(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -225,6 +242,49 @@ async fn replay_stored(config: &Config, id: uuid::Uuid, file: &std::path::Path) 
     Ok(())
 }
 
+/// Verifies the hash chains and prints one line per chain.
+async fn audit(config: &Config, centre: Option<&str>) -> Result<()> {
+    let od = open(config).await?;
+    let centres = od.centres().await?;
+    let chosen: Vec<_> = match centre {
+        Some(code) => {
+            let c = centres.iter().find(|c| c.code.as_str() == code);
+            vec![c.with_context(|| format!("no centre has the code `{code}`"))?.clone()]
+        }
+        None => centres,
+    };
+    let mut broken = 0;
+    for c in &chosen {
+        for check in od.store().verify_chains(c.id).await? {
+            match &check.broken {
+                None => println!(
+                    "{:<12} {:<7} ok      {:>8} events  head {}",
+                    c.code.as_str(),
+                    check.chain.as_str(),
+                    check.events,
+                    check.head
+                ),
+                Some(b) => {
+                    broken += 1;
+                    println!(
+                        "{:<12} {:<7} BROKEN  at {} ({}): {}; {} events verified before it",
+                        c.code.as_str(),
+                        check.chain.as_str(),
+                        b.seq,
+                        b.reason.as_str(),
+                        b.record,
+                        check.events
+                    );
+                }
+            }
+        }
+    }
+    if broken > 0 {
+        bail!("{broken} chain(s) broken");
+    }
+    Ok(())
+}
+
 async fn open(config: &Config) -> Result<Onedoor> {
     Onedoor::open(&config.database_url)
         .await
@@ -261,6 +321,8 @@ async fn serve(config: Config, listen: Option<std::net::SocketAddr>, example: bo
         tracing::info!("example deployment loaded:\n{report}");
     }
     let verifier = config.auth.verifier().context("loading the token verification key")?;
+    // Electronic supervision: on every case event and every minute.
+    let _supervisor = od.spawn_supervisor(std::time::Duration::from_secs(60));
     let app = onedoor_graphql::app(od, verifier, &config.limits);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
     tracing::info!("onedoor serving on http://{listen}/graphql (database {})", config.database_url_redacted());

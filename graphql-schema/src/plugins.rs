@@ -23,7 +23,7 @@ use onedoor::{IdPage, Onedoor};
 use uuid::Uuid;
 
 /// The centre a query names by code, or the caller's own.
-async fn centre_arg(ctx: &Context<'_>, centre: Option<String>) -> Result<CentreId> {
+pub(crate) async fn centre_arg(ctx: &Context<'_>, centre: Option<String>) -> Result<CentreId> {
     let (od, caller) = parts(ctx);
     match (centre, caller.scope()) {
         (Some(code), _) => od
@@ -37,7 +37,7 @@ async fn centre_arg(ctx: &Context<'_>, centre: Option<String>) -> Result<CentreI
 }
 
 /// A newest-first page from Relay arguments; cursors are the items' ids.
-fn id_page(ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<IdPage> {
+pub(crate) fn id_page(ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<IdPage> {
     let p = page(ctx, first, after)?;
     let before = match p.after {
         None => None,
@@ -250,6 +250,22 @@ mirror! {
     AlertKind = al::AlertKind {
         /// A local-rule plugin failed a call.
         PluginFailure,
+        /// A case or step is due soon.
+        DeadlineWarning,
+        /// A case or step is overdue (yellow card).
+        YellowCard,
+        /// Still overdue after the follow-up period (red card).
+        RedCard,
+        /// A step decided by a role that may not, or skipped.
+        IrregularStep,
+        /// A refusal, denial or withdrawal without a reason.
+        NoReason,
+        /// A fee charged that differs from the catalogue.
+        FeeMismatch,
+        /// A published service guide with required fields empty.
+        GuideIncomplete,
+        /// A bad rating escalated by the evaluation rule.
+        BadRating,
     }
 }
 
@@ -301,6 +317,10 @@ impl AlertObj {
     /// What it concerns (a case number …).
     async fn subject(&self) -> Option<&str> {
         self.0.subject.as_deref()
+    }
+    /// The unit concerned, whose staff see the alert beside the supervisors.
+    async fn unit(&self) -> Option<ID> {
+        self.0.unit.map(|u| encode(Kind::Unit, self.0.centre, u.0))
     }
     /// What happened.
     async fn message(&self) -> &str {
@@ -408,22 +428,33 @@ impl PluginsQuery {
         Ok(connection(had, s, |d| d.id.to_string(), DecisionObj))
     }
 
-    /// A centre's supervision alerts, newest first, optionally of one status. For supervisors
-    /// of the centre and of centres above it.
+    /// A centre's supervision alerts, newest first, optionally of one status, kind or unit.
+    /// Supervisors of the centre and of centres above it see all; other staff of the centre see
+    /// their unit's.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[allow(clippy::too_many_arguments)]
     async fn alerts(
         &self,
         ctx: &Context<'_>,
         centre: Option<String>,
         status: Option<AlertStatus>,
+        kind: Option<AlertKind>,
+        unit: Option<ID>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, AlertObj>> {
         let had = after.is_some();
         let p = id_page(ctx, first, after)?;
         let id = centre_arg(ctx, centre).await?;
+        let unit = match unit {
+            None => None,
+            Some(u) => Some(onedoor::domain::UnitId(
+                decode(Kind::Unit, &u).ok_or_else(|| coded("INVALID_ID", "`unit` is not a unit id"))?.1,
+            )),
+        };
         let (od, caller) = parts(ctx);
-        let s = od.alerts(caller, id, status.map(Into::into), &p).await.map_err(query_error)?;
+        let filter = onedoor::AlertFilter { status: status.map(Into::into), kind: kind.map(Into::into), unit };
+        let s = od.alerts(caller, id, filter, &p).await.map_err(query_error)?;
         Ok(connection(had, s, |a| a.id.to_string(), AlertObj))
     }
 }

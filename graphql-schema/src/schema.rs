@@ -18,7 +18,13 @@ pub type OnedoorSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// Reads. (In the code, one part per capability, each in its own module.)
 #[derive(MergedObject, Default, Debug)]
-pub struct Query(OrganisationQuery, crate::cases::CaseQuery, crate::hall::HallQuery, crate::plugins::PluginsQuery);
+pub struct Query(
+    OrganisationQuery,
+    crate::cases::CaseQuery,
+    crate::hall::HallQuery,
+    crate::plugins::PluginsQuery,
+    crate::evaluation::EvaluationQuery,
+);
 
 /// Writes: each takes one `input` and returns a payload with `userErrors`.
 #[derive(MergedObject, Default, Debug)]
@@ -27,12 +33,18 @@ pub struct Mutation(
     crate::cases::CaseMutation,
     crate::hall::HallMutation,
     crate::plugins::PluginsMutation,
+    crate::evaluation::EvaluationMutation,
 );
 
 /// Live streams, over `graphql-transport-ws` at `/graphql`.
 #[derive(MergedSubscription, Default, Debug)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(CatalogueSubscription, crate::cases::CaseSubscription, crate::hall::HallSubscription);
+pub struct SubscriptionRoot(
+    CatalogueSubscription,
+    crate::cases::CaseSubscription,
+    crate::hall::HallSubscription,
+    crate::evaluation::EvaluationSubscription,
+);
 
 /// Limits applied to every operation.
 #[derive(Debug, Clone, Copy)]
@@ -182,6 +194,16 @@ async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
             .map(|c| Node::Case(crate::cases::CaseObj::staff(c))),
         Kind::Plugin | Kind::Decision | Kind::Alert => crate::plugins::node(ctx, kind, centre, id).await?,
         Kind::Ticket => crate::hall::ticket_node(od, centre, id).await?.map(Node::Ticket),
+        Kind::Rating => od
+            .rating(caller, centre, onedoor::domain::id::RatingId(id))
+            .await
+            .map_err(query_error)?
+            .map(|r| Node::Rating(crate::evaluation::RatingObj(r))),
+        Kind::Rectification => od
+            .rectification(caller, centre, onedoor::domain::id::RectificationId(id))
+            .await
+            .map_err(query_error)?
+            .map(|r| Node::Rectification(crate::evaluation::RectificationObj(r))),
         // Slots and bookings are reached through their zone and code, not by id.
         Kind::Slot | Kind::Appointment => None,
     };

@@ -82,6 +82,10 @@ pub enum Node {
     Decision(crate::plugins::DecisionObj),
     /// A supervision alert.
     Alert(crate::plugins::AlertObj),
+    /// A rating of a visit or a case.
+    Rating(crate::evaluation::RatingObj),
+    /// A rectification after a bad rating.
+    Rectification(crate::evaluation::RectificationObj),
     /// A queue ticket.
     Ticket(crate::hall::TicketObj),
 }

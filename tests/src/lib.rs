@@ -171,10 +171,32 @@ impl TestServer {
         query: &'a str,
         input: Value,
     ) -> impl std::future::Future<Output = Value> + 'a {
+        self.mutate_as(Some(token), field, query, input)
+    }
+
+    /// [`TestServer::mutate`] without a token (the public: a kiosk, an applicant).
+    #[track_caller]
+    pub fn mutate_anonymous<'a>(
+        &'a self,
+        field: &'a str,
+        query: &'a str,
+        input: Value,
+    ) -> impl std::future::Future<Output = Value> + 'a {
+        self.mutate_as(None, field, query, input)
+    }
+
+    #[track_caller]
+    fn mutate_as<'a>(
+        &'a self,
+        token: Option<&'a str>,
+        field: &'a str,
+        query: &'a str,
+        input: Value,
+    ) -> impl std::future::Future<Output = Value> + 'a {
         let at = std::panic::Location::caller();
         async move {
             let (status, body) =
-                self.post(Some(token), query, json!({ "input": input })).await.unwrap_or_else(|e| panic!("{at}: {e}"));
+                self.post(token, query, json!({ "input": input })).await.unwrap_or_else(|e| panic!("{at}: {e}"));
             let payload = &body["data"][field];
             if status != 200 || body.get("errors").is_some() || payload["userErrors"] != json!([]) {
                 panic!("{at}: expected {field} to succeed, got {status}: {body:#}");

@@ -1,11 +1,12 @@
 //! Supervision alerts (电子监察): records of something a supervisor must look at, with a
 //! lifecycle: raised, acknowledged (someone is on it), resolved (with a note).
 //!
-//! Only plugin failures raise alerts today; deadline warnings, yellow and red cards, fee and
-//! guide checks add their own [`AlertKind`]s later, with the same record and lifecycle.
+//! Raised by the platform: a failing plugin, and the supervision rules
+//! ([`crate::supervision`]): deadline warnings, yellow and red cards, irregular handling,
+//! fees that differ from the catalogue, incomplete service guides.
 
 use crate::error::{DomainError, ErrorCode};
-use crate::id::{AlertId, CentreId, StaffId};
+use crate::id::{AlertId, CentreId, StaffId, UnitId};
 use crate::values::parse_text;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,16 +19,50 @@ pub enum AlertKind {
     /// A local-rule plugin failed a call (trap, fuel, memory, wall time, malformed output, or
     /// its own rule error): the decision it was asked for was not made.
     PluginFailure,
+    /// A case or step is due soon.
+    DeadlineWarning,
+    /// A case or step is overdue (yellow card).
+    YellowCard,
+    /// A case or step is still overdue after the follow-up period (red card).
+    RedCard,
+    /// A step decided by a role that may not, or skipped.
+    IrregularStep,
+    /// A refusal, denial or withdrawal without a reason.
+    NoReason,
+    /// A fee charged that differs from the catalogue.
+    FeeMismatch,
+    /// A published service guide with required fields empty.
+    GuideIncomplete,
+    /// A bad rating escalated to the supervisors by the evaluation rule.
+    BadRating,
 }
 
 impl AlertKind {
     /// Every kind.
-    pub const ALL: [AlertKind; 1] = [AlertKind::PluginFailure];
+    pub const ALL: [AlertKind; 9] = [
+        AlertKind::PluginFailure,
+        AlertKind::DeadlineWarning,
+        AlertKind::YellowCard,
+        AlertKind::RedCard,
+        AlertKind::IrregularStep,
+        AlertKind::NoReason,
+        AlertKind::FeeMismatch,
+        AlertKind::GuideIncomplete,
+        AlertKind::BadRating,
+    ];
 
     /// The stable name, as stored.
     pub fn as_str(self) -> &'static str {
         match self {
             AlertKind::PluginFailure => "plugin_failure",
+            AlertKind::DeadlineWarning => "deadline_warning",
+            AlertKind::YellowCard => "yellow_card",
+            AlertKind::RedCard => "red_card",
+            AlertKind::IrregularStep => "irregular_step",
+            AlertKind::NoReason => "no_reason",
+            AlertKind::FeeMismatch => "fee_mismatch",
+            AlertKind::GuideIncomplete => "guide_incomplete",
+            AlertKind::BadRating => "bad_rating",
         }
     }
 
@@ -123,6 +158,11 @@ pub struct Alert {
     pub severity: Severity,
     /// What it concerns, in the platform's words (a case number, a plugin's name and hash …).
     pub subject: Option<String>,
+    /// The unit concerned, whose staff see the alert beside the supervisors.
+    pub unit: Option<UnitId>,
+    /// What makes it unique within its centre (`deadline:CASE:STEP:LEVEL` …): raising an alert
+    /// whose key exists raises nothing.
+    pub key: Option<String>,
     /// What happened, for people.
     pub message: String,
     /// Machine-readable facts (e.g. the plugin's hash, the hook, the error code), as JSON text.
@@ -151,6 +191,10 @@ pub struct NewAlert {
     pub severity: Severity,
     /// What it concerns.
     pub subject: Option<String>,
+    /// The unit concerned.
+    pub unit: Option<UnitId>,
+    /// What makes it unique within its centre, if anything.
+    pub key: Option<String>,
     /// What happened, for people (cut to [`MAX_MESSAGE`] characters).
     pub message: String,
     /// Machine-readable facts, as JSON text.
@@ -166,6 +210,8 @@ impl Alert {
             kind: new.kind,
             severity: new.severity,
             subject: new.subject,
+            unit: new.unit,
+            key: new.key,
             message: new.message.chars().take(MAX_MESSAGE).collect(),
             details: new.details,
             raised_at: at,
@@ -212,6 +258,8 @@ mod tests {
             kind: AlertKind::PluginFailure,
             severity: Severity::Critical,
             subject: Some("PL-2026-000001".into()),
+            unit: None,
+            key: None,
             message: "x".repeat(MAX_MESSAGE + 10),
             details: "{}".into(),
         };

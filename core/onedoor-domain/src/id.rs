@@ -56,6 +56,12 @@ ids! {
     DecisionId,
     /// A supervision alert.
     AlertId,
+    /// A rating of a visit or a case.
+    RatingId,
+    /// A rectification opened after a bad rating.
+    RectificationId,
+    /// An assessment of a centre's windows, units and staff over a period.
+    AssessmentId,
     /// A queue ticket of a hall.
     TicketId,
     /// An appointment slot of a hall's zone.

@@ -14,12 +14,14 @@ pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod error;
+pub mod evaluation;
 pub mod hall;
 pub mod id;
 pub mod organisation;
 pub mod plugin;
 pub mod rules;
 pub mod scope;
+pub mod supervision;
 pub mod values;
 pub mod workflow;
 

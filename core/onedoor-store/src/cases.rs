@@ -148,8 +148,7 @@ pub fn event_hash(
     to: &str,
     changes: &str,
 ) -> String {
-    let mut h = Sha256::new();
-    for part in [
+    chain_hash(&[
         prev,
         &centre.to_string(),
         &case.to_string(),
@@ -161,7 +160,14 @@ pub fn event_hash(
         from,
         to,
         changes,
-    ] {
+    ])
+}
+
+/// SHA-256 over `parts`, each followed by a zero byte, as lowercase hex: the link of every
+/// hash chain (case events, alert events).
+pub fn chain_hash(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -544,14 +550,14 @@ async fn chain_head_of(tx: &DatabaseTransaction, backend: DatabaseBackend, centr
 
 /// Locks the rows read until the transaction ends (PostgreSQL; SQLite's writer holds the
 /// database already).
-fn lock_suffix(backend: DatabaseBackend) -> &'static str {
+pub(crate) fn lock_suffix(backend: DatabaseBackend) -> &'static str {
     match backend {
         DatabaseBackend::Postgres => " FOR UPDATE",
         _ => "",
     }
 }
 
-fn placeholder(backend: DatabaseBackend, n: usize) -> String {
+pub(crate) fn placeholder(backend: DatabaseBackend, n: usize) -> String {
     match backend {
         DatabaseBackend::Postgres => format!("${n}"),
         _ => "?".to_owned(),
@@ -639,6 +645,17 @@ impl Store {
             Ok((def, u32::try_from(r.version).map_err(|e| corrupt("workflow version", e))?))
         })
         .transpose()
+    }
+
+    /// The first workflow definition of a matter (the baseline of the "four reductions").
+    pub async fn first_workflow(&self, centre: CentreId, matter: MatterId) -> Result<Option<WorkflowDef>> {
+        let row = workflow::Entity::find()
+            .filter(workflow::Column::CentreId.eq(centre.0))
+            .filter(workflow::Column::MatterId.eq(matter.0))
+            .order_by_asc(workflow::Column::Version)
+            .one(&self.db)
+            .await?;
+        row.map(|r| serde_json::from_value(r.definition).map_err(|e| corrupt("workflow", e))).transpose()
     }
 
     /// Stores a new version of a matter's workflow (the caller's centre); returns its version.

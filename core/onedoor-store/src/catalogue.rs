@@ -401,6 +401,19 @@ impl Store {
             .collect()
     }
 
+    /// The first version of a matter (the platform's own read: the baseline of the "four
+    /// reductions").
+    pub async fn first_matter_version(&self, centre: CentreId, id: MatterId) -> Result<Option<MatterVersion>> {
+        matter_version::Entity::find()
+            .filter(matter_version::Column::CentreId.eq(centre.0))
+            .filter(matter_version::Column::MatterId.eq(id.0))
+            .order_by_asc(matter_version::Column::Version)
+            .one(&self.db)
+            .await?
+            .map(to_version)
+            .transpose()
+    }
+
     /// One version of a matter (what a case was accepted under), for callers who may read its
     /// centre.
     pub async fn matter_version(

@@ -307,3 +307,5 @@ pub mod bundle_matter {
 
 mod plugins;
 pub use plugins::*;
+mod evaluation;
+pub use evaluation::*;

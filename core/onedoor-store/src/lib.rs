@@ -9,17 +9,23 @@
 //!
 //! SQLite (a file, WAL) is the default; PostgreSQL by URL. Only this crate knows SQL.
 
+mod alerts;
+mod audit;
 mod cases;
 mod catalogue;
 pub mod entity;
+mod evaluation;
 mod hall;
 mod lookup;
 mod migration;
 mod organisation;
 mod plugins;
 
-pub use cases::{CaseBatch, CaseEvent, EventDraft, WorkItem, event_hash};
+pub use alerts::{AlertFilter, alert_event_hash};
+pub use audit::{BreakReason, BrokenLink, Chain, ChainCheck};
+pub use cases::{CaseBatch, CaseEvent, EventDraft, WorkItem, chain_hash, event_hash};
 pub use catalogue::{MatterFilter, Provenance, SplitPart};
+pub use evaluation::{EventsSince, RatingFilter, SupervisionState};
 pub use hall::{QueueBatch, QueueRecord, TicketChange};
 pub use migration::Migrator;
 pub use plugins::{DecisionFilter, IdPage, PluginState};

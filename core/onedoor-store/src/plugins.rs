@@ -1,23 +1,19 @@
 //! Repositories of the plugin registry (plugins, the activation history, per-centre
-//! settings), recorded rule decisions, and supervision alerts.
+//! settings) and recorded rule decisions.
 //!
 //! A centre's registry state is one `plugin_centre` row whose generation every change bumps
 //! inside the change's transaction: a replica's cache compares generations to know whether
 //! its copy of the active plugin is still current.
 
-use crate::entity::{alert, decision, plugin, plugin_activation, plugin_centre};
+use crate::entity::{decision, plugin, plugin_activation, plugin_centre};
 use crate::{Result, Slice, Store, StoreError, corrupt, own, private};
 use chrono::{DateTime, Utc};
-use onedoor_domain::alert::{Alert, AlertKind, AlertStatus, AlertStep, Severity};
 use onedoor_domain::error::{DomainError, ErrorCode};
-use onedoor_domain::id::{AlertId, DecisionId, PluginId};
+use onedoor_domain::id::{DecisionId, PluginId};
 use onedoor_domain::plugin::{Activation, ActivationChange, Decision, Plugin, PluginSettings, roll_back_target};
 use onedoor_domain::values::Code;
 use onedoor_domain::{Caller, CentreId, Scope, StaffId};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 /// A centre's registry state: what the platform's cache of active plugins holds. A centre
@@ -95,25 +91,6 @@ fn to_decision(m: decision::Model) -> Decision {
         record: m.record,
         at: m.at,
     }
-}
-
-fn to_alert(m: alert::Model) -> Result<Alert> {
-    let step = |by: Option<Uuid>, at: Option<DateTime<Utc>>, note: Option<String>| {
-        at.map(|at| AlertStep { by: by.map(StaffId), at, note: note.unwrap_or_default() })
-    };
-    Ok(Alert {
-        id: AlertId(m.id),
-        centre: CentreId(m.centre_id),
-        kind: AlertKind::parse(&m.kind).ok_or_else(|| corrupt("alert kind", &m.kind))?,
-        severity: Severity::parse(&m.severity).ok_or_else(|| corrupt("alert severity", &m.severity))?,
-        subject: m.subject,
-        message: m.message,
-        details: m.details,
-        raised_at: m.raised_at,
-        status: AlertStatus::parse(&m.status).ok_or_else(|| corrupt("alert status", &m.status))?,
-        acknowledged: step(m.acknowledged_by, m.acknowledged_at, m.acknowledge_note),
-        resolved: step(m.resolved_by, m.resolved_at, m.resolve_note),
-    })
 }
 
 fn invalid_state(field: &str, message: &str) -> StoreError {
@@ -456,100 +433,6 @@ impl Store {
     /// database itself, never for the API.
     pub async fn decision_for_operator(&self, id: DecisionId) -> Result<Option<Decision>> {
         Ok(decision::Entity::find().filter(decision::Column::Id.eq(id.0)).one(&self.db).await?.map(to_decision))
-    }
-
-    // ----- alerts -----
-
-    /// Stores a raised alert of `a.centre` (the platform's own write).
-    pub async fn raise_alert(&self, a: &Alert) -> Result<()> {
-        alert::ActiveModel {
-            centre_id: Set(a.centre.0),
-            id: Set(a.id.0),
-            kind: Set(a.kind.as_str().to_owned()),
-            severity: Set(a.severity.as_str().to_owned()),
-            subject: Set(a.subject.clone()),
-            message: Set(a.message.clone()),
-            details: Set(a.details.clone()),
-            raised_at: Set(a.raised_at),
-            status: Set(a.status.as_str().to_owned()),
-            acknowledged_by: Set(None),
-            acknowledged_at: Set(None),
-            acknowledge_note: Set(None),
-            resolved_by: Set(None),
-            resolved_at: Set(None),
-            resolve_note: Set(None),
-        }
-        .insert(&self.db)
-        .await?;
-        Ok(())
-    }
-
-    /// An alert, if the caller may read its centre.
-    pub async fn alert(&self, caller: &Caller, centre: CentreId, id: AlertId) -> Result<Option<Alert>> {
-        if !private(caller, centre) {
-            return Ok(None);
-        }
-        alert::Entity::find_by_id((centre.0, id.0)).one(&self.db).await?.map(to_alert).transpose()
-    }
-
-    /// A centre's alerts, newest first, optionally of one status, for callers who may read
-    /// the centre (else empty).
-    pub async fn alerts(
-        &self,
-        caller: &Caller,
-        centre: CentreId,
-        status: Option<AlertStatus>,
-        page: &IdPage,
-    ) -> Result<Slice<Alert>> {
-        if !private(caller, centre) {
-            return Ok(Slice { items: Vec::new(), has_next: false });
-        }
-        let mut q = alert::Entity::find().filter(alert::Column::CentreId.eq(centre.0));
-        if let Some(s) = status {
-            q = q.filter(alert::Column::Status.eq(s.as_str()));
-        }
-        if let Some(before) = page.before {
-            q = q.filter(alert::Column::Id.lt(before));
-        }
-        let rows = q.order_by_desc(alert::Column::Id).limit(page.limit + 1).all(&self.db).await?;
-        let s = Slice::from_overfetch(rows, page.limit);
-        Ok(Slice { items: s.items.into_iter().map(to_alert).collect::<Result<_>>()?, has_next: s.has_next })
-    }
-
-    /// Moves an alert of the caller's centre on, from the status `before` was read in
-    /// (`CONFLICT` when someone moved it first).
-    pub async fn update_alert(&self, scope: &Scope, before: &Alert, after: &Alert) -> Result<Alert> {
-        if before.centre != scope.centre || after.id != before.id {
-            return Err(StoreError::NotFound { what: "alert" });
-        }
-        let row = alert::Entity::find_by_id((own(scope), before.id.0))
-            .one(&self.db)
-            .await?
-            .ok_or(StoreError::NotFound { what: "alert" })?;
-        let status_before = before.status.as_str();
-        let mut am = row.into_active_model();
-        am.status = Set(after.status.as_str().to_owned());
-        if let Some(s) = &after.acknowledged {
-            am.acknowledged_by = Set(s.by.map(|b| b.0));
-            am.acknowledged_at = Set(Some(s.at));
-            am.acknowledge_note = Set(Some(s.note.clone()));
-        }
-        if let Some(s) = &after.resolved {
-            am.resolved_by = Set(s.by.map(|b| b.0));
-            am.resolved_at = Set(Some(s.at));
-            am.resolve_note = Set(Some(s.note.clone()));
-        }
-        let done = alert::Entity::update_many()
-            .set(am)
-            .filter(alert::Column::CentreId.eq(own(scope)))
-            .filter(alert::Column::Id.eq(before.id.0))
-            .filter(alert::Column::Status.eq(status_before))
-            .exec(&self.db)
-            .await?;
-        if done.rows_affected != 1 {
-            return Err(StoreError::Conflict { what: "alert" });
-        }
-        Ok(after.clone())
     }
 }
 

@@ -11,21 +11,28 @@ mod cases;
 mod catalogue;
 pub mod config;
 mod error;
+mod evaluation;
 mod hall;
 pub mod import;
 mod lookup;
 mod organisation;
 pub mod plugins;
 pub mod rules;
+mod statistics;
+mod supervision;
 
 pub use cases::{ApplicantDraft, Application, CaseAction, CaseUpdate, Clock, ManualClock, ProxyDraft, SystemClock};
 pub use catalogue::{CatalogueEvent, GuidePatch};
 pub use error::{Error, Result};
+pub use evaluation::{MAX_PERIOD_DAYS, RatedTarget};
 pub use hall::{BookingRequest, HallSignal, TicketRequest, TicketView, TransferTarget, ZoneStatus};
 pub use onedoor_domain as domain;
+pub use onedoor_store::{AlertFilter, BreakReason, BrokenLink, Chain, ChainCheck, RatingFilter};
 pub use onedoor_store::{CaseEvent, MatterFilter, Page, Slice, Store, WorkItem};
 pub use onedoor_store::{IdPage, PluginState};
 pub use organisation::{StaffPatch, WindowPatch};
+pub use statistics::{Dimension, Figures, Reductions};
+pub use supervision::SupervisionReport;
 
 use onedoor_domain::{Caller, CentreId, Role, Roles, Scope, StaffId};
 use std::collections::HashMap;
@@ -41,6 +48,7 @@ pub struct Onedoor {
     events: broadcast::Sender<CatalogueEvent>,
     clock: Arc<dyn Clock>,
     case_updates: broadcast::Sender<CaseUpdate>,
+    alert_updates: broadcast::Sender<onedoor_domain::alert::Alert>,
     case_caches: Arc<cases::CaseCaches>,
     case_cache: Arc<cases::committer::CaseCache>,
     committer: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<cases::committer::Job>>>,
@@ -68,12 +76,14 @@ impl Onedoor {
     pub fn new(store: Store) -> Onedoor {
         let (events, _) = broadcast::channel(1024);
         let (case_updates, _) = broadcast::channel(4096);
+        let (alert_updates, _) = broadcast::channel(1024);
         Onedoor {
             store,
             directory: Arc::new(RwLock::new(None)),
             events,
             clock: Arc::new(SystemClock),
             case_updates,
+            alert_updates,
             case_caches: Arc::default(),
             case_cache: Arc::default(),
             committer: Arc::default(),

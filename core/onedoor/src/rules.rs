@@ -240,6 +240,8 @@ impl Onedoor {
                 kind: AlertKind::PluginFailure,
                 severity: if failure.plugin_fault { Severity::Critical } else { Severity::Warning },
                 subject: subject.map(str::to_owned),
+                unit: None,
+                key: None,
                 message: failure.to_string(),
                 details: details.to_string(),
             };

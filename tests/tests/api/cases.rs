@@ -24,13 +24,13 @@ fn act_query(mutation: &str, input_type: &str) -> String {
 }
 
 /// Sets the platform's clock to 10:00 China time on `date`.
-fn set_day(s: &TestServer, date: &str) {
+pub(crate) fn set_day(s: &TestServer, date: &str) {
     let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
     s.clock.set(Utc.from_utc_datetime(&d.and_hms_opt(2, 0, 0).unwrap()));
 }
 
 /// The Spring Festival of 2018: 15, 16, 19, 20, 21 February off; 11 and 24 February worked.
-async fn spring_festival(s: &TestServer, admin: &str) {
+pub(crate) async fn spring_festival(s: &TestServer, admin: &str) {
     let days: Vec<Value> = ["2018-02-15", "2018-02-16", "2018-02-19", "2018-02-20", "2018-02-21"]
         .iter()
         .map(|d| json!({ "date": d, "kind": "HOLIDAY", "note": "春节" }))
@@ -53,7 +53,7 @@ async fn staff(s: &TestServer, admin: &str, centre: &str, unit: &str, code: &str
 }
 
 /// The same, with the staff id.
-async fn staff_with_id(
+pub(crate) async fn staff_with_id(
     s: &TestServer,
     admin: &str,
     centre: &str,
@@ -67,7 +67,7 @@ async fn staff_with_id(
     (s.token(centre, id, roles), id)
 }
 
-fn applicant() -> Value {
+pub(crate) fn applicant() -> Value {
     json!({ "kind": "ENTERPRISE", "name": "平凉苹果有限公司", "idNumber": "91620800MA71234567", "phone": "0933-8211234" })
 }
 

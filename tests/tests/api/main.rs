@@ -9,6 +9,7 @@ mod bad_input;
 mod cases;
 mod catalogue;
 mod crate_graph;
+mod evaluation;
 mod example;
 mod hall;
 mod isolation;

@@ -133,6 +133,9 @@ pub mod alert {
         pub resolved_at: Option<DateTimeUtc>,
         #[sea_orm(column_type = "Text", nullable)]
         pub resolve_note: Option<String>,
+        pub unit_id: Option<Uuid>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub dedupe_key: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

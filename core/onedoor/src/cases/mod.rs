@@ -394,7 +394,7 @@ impl Onedoor {
     }
 
     /// Every centre, cached like the directory.
-    async fn centre_list(&self) -> Result<Arc<Vec<Centre>>> {
+    pub(crate) async fn centre_list(&self) -> Result<Arc<Vec<Centre>>> {
         if let Some(c) = cached(&self.case_caches.centres, &()) {
             return Ok(c);
         }
@@ -505,7 +505,7 @@ impl Onedoor {
         Ok(map)
     }
 
-    async fn staff_unit(&self, caller: &Caller, scope: &Scope) -> Result<Option<UnitId>> {
+    pub(crate) async fn staff_unit(&self, caller: &Caller, scope: &Scope) -> Result<Option<UnitId>> {
         if let Some(u) = cached(&self.case_caches.staff_units, &scope.staff) {
             return Ok(u);
         }
