@@ -252,3 +252,45 @@ impl TestServer {
 fn chrono_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
+
+/// A real `graphql-ws` client (npm) subscribed to one subscription, one JSON line per message:
+/// `{"connected": true}`, `{"event": …}`, `{"error": …}`.
+pub struct Subscriber {
+    child: tokio::process::Child,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl TestServer {
+    /// Subscribes with `query` (with `token`, or anonymously), for at most `count` events.
+    pub fn subscribe(&self, query: &str, token: Option<&str>, count: usize) -> Subscriber {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new("node")
+            .arg("subscribe.mjs")
+            .arg(self.url.replace("http://", "ws://"))
+            .arg(query)
+            .arg(token.unwrap_or(""))
+            .arg(count.to_string())
+            .current_dir(node_clients())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node runs the graphql-ws client");
+        let stdout = child.stdout.take().expect("the client's output is piped");
+        Subscriber { child, lines: tokio::io::BufReader::new(stdout).lines() }
+    }
+}
+
+impl Subscriber {
+    /// The next message, waiting at most `wait`.
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<Value> {
+        match tokio::time::timeout(wait, self.lines.next_line()).await {
+            Ok(Ok(Some(l))) => serde_json::from_str(&l).ok(),
+            _ => None,
+        }
+    }
+
+    /// Stops the client.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}

@@ -11,8 +11,6 @@ use crate::world::World;
 use onedoor_tests::TestServer;
 use serde_json::{Value, json};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{ChildStdout, Command};
 use uuid::Uuid;
 
 const SUBMIT: &str = "mutation($input: SubmitCaseInput!) { submitCase(input: $input) { case { id number state dueOn steps { unit { id } } receipt { ratingCode } } userErrors { field code message } } }";
@@ -24,13 +22,6 @@ const RATE: &str = "mutation($input: RateInput!) { rate(input: $input) { rating 
 const ALERTS: &str = "query($centre: String, $kind: AlertKind) { alerts(centre: $centre, kind: $kind, first: 100) { edges { node { kind severity centre subject unit status } } } }";
 const AUDIT: &str =
     "query($centre: String) { audit(centre: $centre) { chain events ok broken { seq reason record } } }";
-
-async fn next_line(lines: &mut Lines<BufReader<ChildStdout>>, wait: Duration) -> Option<Value> {
-    match tokio::time::timeout(wait, lines.next_line()).await {
-        Ok(Ok(Some(l))) => serde_json::from_str(&l).ok(),
-        _ => None,
-    }
-}
 
 /// A case of `matter` accepted at the shared window by `clerk`; returns (id, number, code,
 /// owner unit).
@@ -59,21 +50,9 @@ async fn a_district_case_turns_warning_yellow_red_live_for_the_city_supervisor()
     let (_, number, _, unit) = accepted(s, &w.kt.clerk, &w.window, &w.kt.matters[0]).await;
 
     let city_supervisor = s.token("pingliang", Uuid::now_v7(), &["SUPERVISOR"]);
-    let ws_url = s.url.replace("http://", "ws://");
     let query = "subscription { alerts { kind severity centre subject unit } }";
-    let mut child = Command::new("node")
-        .arg("subscribe.mjs")
-        .arg(&ws_url)
-        .arg(query)
-        .arg(&city_supervisor)
-        .arg("1000")
-        .current_dir(onedoor_tests::node_clients())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    assert_eq!(next_line(&mut lines, Duration::from_secs(30)).await, Some(json!({ "connected": true })));
+    let mut lines = s.subscribe(query, Some(&city_supervisor), 1000);
+    assert_eq!(lines.next(Duration::from_secs(30)).await, Some(json!({ "connected": true })));
     // A fee the catalogue does not list raises an alert at once: charge until the first one
     // reaches the subscriber, which shows the subscription is live.
     let mut live = false;
@@ -82,7 +61,7 @@ async fn a_district_case_turns_warning_yellow_red_live_for_the_city_supervisor()
             .mutate(&w.kt.clerk, "recordFee", FEE, json!({ "caseNumber": number, "item": "工本费", "amount": 1000 }))
             .await;
         assert_eq!(f["fee"]["alert"]["kind"], "FEE_MISMATCH");
-        if let Some(line) = next_line(&mut lines, Duration::from_millis(200)).await {
+        if let Some(line) = lines.next(Duration::from_millis(200)).await {
             assert_eq!(line["event"]["data"]["alerts"]["kind"], "FEE_MISMATCH", "{line}");
             assert_eq!(line["event"]["data"]["alerts"]["centre"], "kongtong", "{line}");
             live = true;
@@ -90,7 +69,7 @@ async fn a_district_case_turns_warning_yellow_red_live_for_the_city_supervisor()
         }
     }
     assert!(live, "no alert reached the city supervisor");
-    while next_line(&mut lines, Duration::from_millis(300)).await.is_some() {}
+    while lines.next(Duration::from_millis(300)).await.is_some() {}
 
     // Tuesday 13 Feb: 2 working days left (14 and 22): a warning for the case and its step.
     // Then across the holiday to Friday 23 Feb: overdue by one day, yellow; and to Tuesday
@@ -110,7 +89,7 @@ async fn a_district_case_turns_warning_yellow_red_live_for_the_city_supervisor()
             assert_eq!(r["raised"], expected, "{day}: {r}");
         }
         for _ in 0..expected {
-            let line = next_line(&mut lines, Duration::from_secs(10)).await.expect("an alert event");
+            let line = lines.next(Duration::from_secs(10)).await.expect("an alert event");
             let a = &line["event"]["data"]["alerts"];
             if a["kind"] == "GUIDE_INCOMPLETE" {
                 continue;
@@ -119,7 +98,7 @@ async fn a_district_case_turns_warning_yellow_red_live_for_the_city_supervisor()
         }
     }
     // Drain whatever guide alerts remain and keep the deadline ones in order.
-    while let Some(line) = next_line(&mut lines, Duration::from_millis(300)).await {
+    while let Some(line) = lines.next(Duration::from_millis(300)).await {
         let a = &line["event"]["data"]["alerts"];
         if a["kind"] != "GUIDE_INCOMPLETE" {
             seen.push(("late", a["kind"].as_str().unwrap().to_owned(), a["centre"].as_str().unwrap().to_owned()));
@@ -160,7 +139,7 @@ async fn a_district_case_turns_warning_yellow_red_live_for_the_city_supervisor()
         assert_eq!(chain["ok"], true, "{chain}");
         assert!(chain["events"].as_i64().unwrap() > 0, "{chain}");
     }
-    child.kill().await.ok();
+    lines.stop().await;
     w.s.cleanup().await.unwrap();
 }
 

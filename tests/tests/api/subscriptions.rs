@@ -5,38 +5,16 @@ use crate::world::World;
 use serde_json::{Value, json};
 
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{ChildStdout, Command};
 
 const CHANGE: &str =
     "mutation($input: ChangeMatterInput!) { changeMatter(input: $input) { matter { version } userErrors { code } } }";
 
-async fn next_line(lines: &mut Lines<BufReader<ChildStdout>>, wait: Duration) -> Option<Value> {
-    match tokio::time::timeout(wait, lines.next_line()).await {
-        Ok(Ok(Some(l))) => serde_json::from_str(&l).ok(),
-        _ => None,
-    }
-}
-
 #[tokio::test]
 async fn catalogue_changes_reach_a_graphql_ws_client() {
     let w = World::new().await;
-    let dir = onedoor_tests::node_clients();
-    let ws_url = w.s.url.replace("http://", "ws://");
     let query = "subscription { catalogueChanged(centre: \"pingliang\") { operation version matter { code status guide { name } } } }";
-    let mut child = Command::new("node")
-        .arg("subscribe.mjs")
-        .arg(&ws_url)
-        .arg(query)
-        .arg("")
-        .arg("1000")
-        .current_dir(dir)
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    assert_eq!(next_line(&mut lines, Duration::from_secs(30)).await, Some(json!({ "connected": true })));
+    let mut lines = w.s.subscribe(query, None, 1000);
+    assert_eq!(lines.next(Duration::from_secs(30)).await, Some(json!({ "connected": true })));
 
     // The client subscribes right after connecting; change the catalogue until the first
     // event shows the subscription is live (bounded retries, no assertion on time).
@@ -45,7 +23,7 @@ async fn catalogue_changes_reach_a_graphql_ws_client() {
         let name = format!("订阅测试 {i}");
         w.s.mutate(&w.pl.admin, "changeMatter", CHANGE, json!({ "id": w.pl.matters[1], "guide": { "name": name } }))
             .await;
-        if let Some(line) = next_line(&mut lines, Duration::from_millis(200)).await {
+        if let Some(line) = lines.next(Duration::from_millis(200)).await {
             first = Some(line);
             break;
         }
@@ -60,7 +38,7 @@ async fn catalogue_changes_reach_a_graphql_ws_client() {
     w.s.mutate(&w.pl.admin, "suspendMatter", q, json!({ "id": w.pl.matters[1] })).await;
     // Late events of the retries above may come first: skip the CHANGEs.
     let second = loop {
-        let line = next_line(&mut lines, Duration::from_secs(30)).await.expect("no SUSPEND event");
+        let line = lines.next(Duration::from_secs(30)).await.expect("no SUSPEND event");
         if line["event"]["data"]["catalogueChanged"]["operation"] != "CHANGE" {
             break line;
         }
@@ -68,36 +46,19 @@ async fn catalogue_changes_reach_a_graphql_ws_client() {
     let e = &second["event"]["data"]["catalogueChanged"];
     assert_eq!(e["operation"], "SUSPEND", "{second}");
     assert_eq!(e["matter"], Value::Null, "the public must not see a suspended matter: {second}");
-    let _ = child.kill().await;
+    lines.stop().await;
     w.s.cleanup().await.unwrap();
 }
 
 #[tokio::test]
 async fn case_updates_reach_the_desks_that_may_see_them() {
     let w = World::new().await;
-    let dir = onedoor_tests::node_clients();
-    let ws_url = w.s.url.replace("http://", "ws://");
     let query = "subscription { caseUpdated { number state case { centre { code } receivedBy { code } } } }";
-    let spawn = |token: &str| {
-        let mut child = Command::new("node")
-            .arg("subscribe.mjs")
-            .arg(&ws_url)
-            .arg(query)
-            .arg(token)
-            .arg("1000")
-            .current_dir(dir)
-            .stdout(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        (child, lines)
-    };
     // Kongtong's desk sees the case its window received for Pingliang; Tianshui's sees nothing.
-    let (mut kt_child, mut kt) = spawn(&w.kt.clerk);
-    let (mut ts_child, mut ts) = spawn(&w.ts.clerk);
+    let mut kt = w.s.subscribe(query, Some(&w.kt.clerk), 1000);
+    let mut ts = w.s.subscribe(query, Some(&w.ts.clerk), 1000);
     for lines in [&mut kt, &mut ts] {
-        assert_eq!(next_line(lines, Duration::from_secs(30)).await, Some(json!({ "connected": true })));
+        assert_eq!(lines.next(Duration::from_secs(30)).await, Some(json!({ "connected": true })));
     }
     let submit =
         "mutation($input: SubmitCaseInput!) { submitCase(input: $input) { case { number } userErrors { code } } }";
@@ -107,7 +68,7 @@ async fn case_updates_reach_the_desks_that_may_see_them() {
             "applicant": { "kind": "PERSON", "name": "李四", "idNumber": format!("6208021990010{i:05}") },
             "materials": ["申请表", "营业执照"], "accept": true });
         w.s.mutate(&w.kt.clerk, "submitCase", submit, input).await;
-        if let Some(line) = next_line(&mut kt, Duration::from_millis(200)).await {
+        if let Some(line) = kt.next(Duration::from_millis(200)).await {
             first = Some(line);
             break;
         }
@@ -117,8 +78,8 @@ async fn case_updates_reach_the_desks_that_may_see_them() {
     assert_eq!(e["state"], "IN_REVIEW", "{first}");
     assert_eq!(e["case"]["centre"]["code"], "pingliang", "{first}");
     assert_eq!(e["case"]["receivedBy"]["code"], "kongtong", "{first}");
-    assert_eq!(next_line(&mut ts, Duration::from_millis(500)).await, None, "Tianshui must see nothing");
-    let _ = kt_child.kill().await;
-    let _ = ts_child.kill().await;
+    assert_eq!(ts.next(Duration::from_millis(500)).await, None, "Tianshui must see nothing");
+    kt.stop().await;
+    ts.stop().await;
     w.s.cleanup().await.unwrap();
 }
