@@ -255,6 +255,7 @@ fn chrono_now() -> i64 {
 
 /// A real `graphql-ws` client (npm) subscribed to one subscription, one JSON line per message:
 /// `{"connected": true}`, `{"event": …}`, `{"error": …}`.
+#[derive(Debug)]
 pub struct Subscriber {
     child: tokio::process::Child,
     lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
