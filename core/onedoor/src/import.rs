@@ -2034,7 +2034,7 @@ impl Run<'_> {
             let item = format!("window {} of hall {}", w.number, w.hall);
             let fail = || failed(w.file(), &item);
             let hall = self.hall(&w.hall, &item)?;
-            if !existing.contains_key(&hall.id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = existing.entry(hall.id) {
                 let numbers = self
                     .od
                     .windows(&hall, None, &everything())
@@ -2044,7 +2044,7 @@ impl Run<'_> {
                     .into_iter()
                     .map(|w| w.number.to_string())
                     .collect();
-                existing.insert(hall.id, numbers);
+                slot.insert(numbers);
             }
             let created = match existing.get(&hall.id).is_some_and(|n| n.contains(&w.number)) {
                 true => false,
