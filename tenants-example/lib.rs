@@ -1,28 +1,54 @@
-//! The example deployment: Pingliang city and Kongtong district sharing one hall, as data.
+//! The example deployment: Pingliang city and Kongtong district sharing one hall, as data, at
+//! the scale of the seed report (2018).
 //!
-//! This is what a new city copies. The directory `pingliang/` holds human-editable TOML:
+//! This is what a new city copies. The directory `pingliang/` holds human-editable files:
 //!
 //! - `deployment.toml`: the centres (city `pingliang`, district `kongtong` below it), the
 //!   shared hall 平凉市民中心 run by the city with the district as a member, its 20 functional
-//!   zones (A–T) and windows, some of which serve matters of both centres;
-//! - `centres/pingliang.toml` and `centres/kongtong.toml`: each centre's units, staff (every
-//!   role), matters with complete service guides, and bundles ("one thing").
+//!   zones (A–T), the 2018 working-day calendar (declared by the city, inherited by the
+//!   district) and the two example plugins to install;
+//! - `windows.csv`: the hall's 251 windows, many serving matters of both centres;
+//! - `centres/<centre>/{units,staff,matters,materials,fees}.csv`: each centre's units, staff and
+//!   matters with complete service guides (95 units, 588 staff of whom 24 are guide and proxy
+//!   agents, 1887 matters);
+//! - `centres/<centre>.toml`: bundles ("one thing") and workflows, parallel approval included;
+//! - `plugins/*.wasm`: the components of `plugins/pingliang-rules` and `plugins/kongtong-rules`.
 //!
-//! To start another city: copy the directory, rename the centres and their files, and edit.
-//! `onedoor::import::Deployment::from_dir` checks the files (every problem with its file and
-//! line or item) and `onedoor::import::import` loads them idempotently: items are keyed by
-//! code, so importing again after adding items creates only the new ones.
+//! The files were generated once by `examples/generate.rs` (see `generate.sh`) and are edited
+//! as data from then on. `onedoor::import::Deployment::from_dir` checks the files (every
+//! problem with its file, line and column) and `onedoor::import::import` loads them
+//! idempotently: items are keyed by code, so importing again creates only what is new.
 //!
 //! This crate has no dependencies: it only embeds the files ([`PINGLIANG`]) so that a binary
 //! can import the example without the source tree, and names their directory
 //! ([`pingliang_dir`]).
 
+/// Embeds the files of the example, as (path, bytes).
+macro_rules! files {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_bytes!(concat!("pingliang/", $path)))),*]
+    };
+}
+
 /// The Pingliang example as (path relative to the deployment directory, contents), ready for
 /// `onedoor::import::Deployment::from_files`.
-pub const PINGLIANG: &[(&str, &str)] = &[
-    ("deployment.toml", include_str!("pingliang/deployment.toml")),
-    ("centres/pingliang.toml", include_str!("pingliang/centres/pingliang.toml")),
-    ("centres/kongtong.toml", include_str!("pingliang/centres/kongtong.toml")),
+pub const PINGLIANG: &[(&str, &[u8])] = files![
+    "deployment.toml",
+    "windows.csv",
+    "centres/kongtong.toml",
+    "centres/kongtong/fees.csv",
+    "centres/kongtong/materials.csv",
+    "centres/kongtong/matters.csv",
+    "centres/kongtong/staff.csv",
+    "centres/kongtong/units.csv",
+    "centres/pingliang.toml",
+    "centres/pingliang/fees.csv",
+    "centres/pingliang/materials.csv",
+    "centres/pingliang/matters.csv",
+    "centres/pingliang/staff.csv",
+    "centres/pingliang/units.csv",
+    "plugins/kongtong-rules.wasm",
+    "plugins/pingliang-rules.wasm",
 ];
 
 /// The directory of the Pingliang example in the source tree (for
@@ -35,11 +61,30 @@ pub fn pingliang_dir() -> std::path::PathBuf {
 mod tests {
     use super::*;
 
+    /// Every file of the directory, relative, sorted.
+    fn on_disk(dir: &std::path::Path, prefix: &str, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("the directory exists") {
+            let path = entry.expect("an entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).expect("a name").to_owned();
+            let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+            if path.is_dir() {
+                on_disk(&path, &rel, out);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+
     #[test]
-    fn embedded_files_match_the_directory() {
+    fn embedded_files_are_the_directory() {
+        let mut files = Vec::new();
+        on_disk(&pingliang_dir(), "", &mut files);
+        files.sort();
+        let embedded: Vec<&str> = PINGLIANG.iter().map(|(p, _)| *p).collect();
+        assert_eq!(files, embedded);
         for (path, contents) in PINGLIANG {
-            let on_disk = std::fs::read_to_string(pingliang_dir().join(path)).expect("the file exists");
-            assert_eq!(&on_disk, contents, "{path}");
+            let on_disk = std::fs::read(pingliang_dir().join(path)).expect("the file exists");
+            assert!(&on_disk == contents, "{path} differs from the embedded copy");
         }
     }
 }

@@ -53,8 +53,8 @@ enum Command {
         #[command(subcommand)]
         command: PluginCommand,
     },
-    /// Loads a deployment directory (deployment.toml + centres/*.toml) into the database;
-    /// what already exists is skipped, so it can run again.
+    /// Loads a deployment directory (deployment.toml, windows.csv, centres/…, plugins/…) into
+    /// the database; what already exists is skipped, so it can run again.
     Import {
         /// The directory.
         dir: PathBuf,
@@ -294,7 +294,8 @@ async fn open(config: &Config) -> Result<Onedoor> {
 async fn import(od: &Onedoor, d: &onedoor::import::Deployment) -> Result<onedoor::import::ImportReport> {
     use std::io::IsTerminal;
     let live = std::io::stderr().is_terminal();
-    onedoor::import::import(od, d, &mut |p| {
+    let started = std::time::Instant::now();
+    let report = onedoor::import::import(od, d, &mut |p| {
         // A live bar on a terminal; one line per finished step in a log.
         if live {
             eprint!("\r{:<10} {:>5}/{:<5}", p.step, p.done, p.total);
@@ -308,7 +309,9 @@ async fn import(od: &Onedoor, d: &onedoor::import::Deployment) -> Result<onedoor
         }
     })
     .await
-    .map_err(|e| anyhow::anyhow!("{e}"))
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!("imported in {:.2} s", started.elapsed().as_secs_f64());
+    Ok(report)
 }
 
 async fn serve(config: Config, listen: Option<std::net::SocketAddr>, example: bool) -> Result<()> {

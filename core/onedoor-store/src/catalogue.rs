@@ -118,8 +118,21 @@ struct VersionMeta<'a> {
     at: DateTime<Utc>,
 }
 
+impl<'a> VersionMeta<'a> {
+    /// What a version row of a newly added matter records.
+    fn added(by: &'a Provenance) -> VersionMeta<'a> {
+        VersionMeta { operation: CatalogueOperation::Add, related: &[], actor: by.actor, note: &by.note, at: by.at }
+    }
+}
+
 async fn insert_version<C: ConnectionTrait>(c: &C, m: &Matter, meta: &VersionMeta<'_>) -> Result<()> {
-    matter_version::ActiveModel {
+    version_row(m, meta)?.insert(c).await?;
+    Ok(())
+}
+
+/// The version row recording `m` as `meta` made it.
+fn version_row(m: &Matter, meta: &VersionMeta<'_>) -> Result<matter_version::ActiveModel> {
+    Ok(matter_version::ActiveModel {
         centre_id: Set(m.centre.0),
         matter_id: Set(m.id.0),
         version: Set(i32::try_from(m.version).map_err(|e| corrupt("matter version", e))?),
@@ -130,10 +143,7 @@ async fn insert_version<C: ConnectionTrait>(c: &C, m: &Matter, meta: &VersionMet
         actor_id: Set(meta.actor.map(|a| a.0)),
         note: Set(meta.note.to_owned()),
         at: Set(meta.at),
-    }
-    .insert(c)
-    .await?;
-    Ok(())
+    })
 }
 
 async fn check_owner_unit<C: ConnectionTrait>(c: &C, centre: Uuid, g: &Guide, field: &str) -> Result<()> {
@@ -150,6 +160,12 @@ async fn check_owner_unit<C: ConnectionTrait>(c: &C, centre: Uuid, g: &Guide, fi
 /// Inserts a new matter (version 1) made by `meta.operation`.
 async fn insert_matter<C: ConnectionTrait>(c: &C, m: &Matter, meta: &VersionMeta<'_>, field: &str) -> Result<()> {
     check_owner_unit(c, m.centre.0, &m.guide, field).await?;
+    matter_row(m)?.insert(c).await?;
+    insert_version(c, m, meta).await
+}
+
+/// The row of a new matter (version 1).
+fn matter_row(m: &Matter) -> Result<matter::ActiveModel> {
     let mut am = matter::ActiveModel {
         centre_id: Set(m.centre.0),
         id: Set(m.id.0),
@@ -159,9 +175,11 @@ async fn insert_matter<C: ConnectionTrait>(c: &C, m: &Matter, meta: &VersionMeta
         ..Default::default()
     };
     guide_columns(&mut am, &m.guide)?;
-    am.insert(c).await?;
-    insert_version(c, m, meta).await
+    Ok(am)
 }
+
+/// Rows per multi-row insert: well under SQLite's bound on parameters per statement.
+const BULK_ROWS: usize = 200;
 
 /// Applies `op` to a matter of the caller's centre inside `c`, checking the expected version;
 /// returns the matter as it now stands.
@@ -213,19 +231,93 @@ async fn transition<C: ConnectionTrait>(
     Ok(next)
 }
 
+/// Bumps `centre`'s catalogue generation inside the write `c`. Every change to a centre's
+/// matters or units calls it before committing, so a cache that read generation `g` before
+/// loading knows, by reading the generation again, whether what it holds is still current.
+pub(crate) async fn bump_catalogue<C: ConnectionTrait>(c: &C, centre: Uuid) -> Result<()> {
+    let backend = c.get_database_backend();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            "INSERT INTO catalogue_centre (centre_id, generation) VALUES ($1, 1) \
+             ON CONFLICT (centre_id) DO UPDATE SET generation = catalogue_centre.generation + 1"
+        }
+        _ => {
+            "INSERT INTO catalogue_centre (centre_id, generation) VALUES (?, 1) \
+             ON CONFLICT (centre_id) DO UPDATE SET generation = catalogue_centre.generation + 1"
+        }
+    };
+    c.execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [centre.into()])).await?;
+    Ok(())
+}
+
 impl Store {
     /// Adds a matter to the caller's centre (version 1, operation ADD).
     pub async fn add_matter(&self, scope: &Scope, m: &Matter, by: &Provenance) -> Result<()> {
         let m = Matter { centre: scope.centre, updated_at: by.at, ..m.clone() };
-        let meta = VersionMeta {
-            operation: CatalogueOperation::Add,
-            related: &[],
-            actor: by.actor,
-            note: &by.note,
-            at: by.at,
-        };
+        let meta = VersionMeta::added(by);
         let tx = self.write().await?;
         insert_matter(&tx, &m, &meta, "ownerUnit").await?;
+        bump_catalogue(&tx, own(scope)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A centre's catalogue generation (0 before its first change): the catalogue cache's one
+    /// cheap read per check.
+    pub async fn catalogue_generation(&self, centre: CentreId) -> Result<u64> {
+        let backend = self.db.get_database_backend();
+        let sql = match backend {
+            sea_orm::DatabaseBackend::Postgres => "SELECT generation FROM catalogue_centre WHERE centre_id = $1",
+            _ => "SELECT generation FROM catalogue_centre WHERE centre_id = ?",
+        };
+        let row =
+            self.db.query_one_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [centre.0.into()])).await?;
+        let g: i64 = match row {
+            Some(r) => r.try_get("", "generation")?,
+            None => 0,
+        };
+        u64::try_from(g).map_err(|e| corrupt("catalogue generation", e))
+    }
+
+    /// Adds many matters (each at version 1, operation `ADD`) to the caller's centre in one
+    /// transaction with multi-row inserts: the bulk path of a deployment import. All or nothing:
+    /// an owner unit that is not a unit of the centre (`matters.N.ownerUnit`) or a taken code
+    /// fails the whole call.
+    pub async fn add_matters(&self, scope: &Scope, ms: &[Matter], by: &Provenance) -> Result<()> {
+        let meta = VersionMeta::added(by);
+        let tx = self.write().await?;
+        let units: std::collections::HashSet<Uuid> = unit::Entity::find()
+            .filter(unit::Column::CentreId.eq(own(scope)))
+            .all(&tx)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect();
+        let mut rows = Vec::with_capacity(ms.len());
+        let mut versions = Vec::with_capacity(ms.len());
+        for (i, m) in ms.iter().enumerate() {
+            if !units.contains(&m.guide.owner_unit.0) {
+                return Err(StoreError::Rule(DomainError::new(
+                    format!("matters.{i}.ownerUnit"),
+                    ErrorCode::InvalidReference,
+                    "the owner unit is not a unit of this centre",
+                )));
+            }
+            let m = Matter { centre: scope.centre, updated_at: by.at, ..m.clone() };
+            rows.push(matter_row(&m)?);
+            versions.push(version_row(&m, &meta)?);
+        }
+        while !rows.is_empty() {
+            let rest = rows.split_off(rows.len().min(BULK_ROWS));
+            matter::Entity::insert_many(std::mem::replace(&mut rows, rest)).exec_without_returning(&tx).await?;
+        }
+        while !versions.is_empty() {
+            let rest = versions.split_off(versions.len().min(BULK_ROWS));
+            matter_version::Entity::insert_many(std::mem::replace(&mut versions, rest))
+                .exec_without_returning(&tx)
+                .await?;
+        }
+        bump_catalogue(&tx, own(scope)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -245,6 +337,7 @@ impl Store {
         let meta = VersionMeta { operation: op, related: &[], actor: by.actor, note: &by.note, at: by.at };
         let tx = self.write().await?;
         let m = transition(&tx, scope, id, expected, guide, &meta, "id").await?;
+        bump_catalogue(&tx, own(scope)).await?;
         tx.commit().await?;
         Ok(m)
     }
@@ -271,6 +364,7 @@ impl Store {
             insert_matter(&tx, &m, &part_meta, &format!("parts.{i}.ownerUnit")).await?;
             out.push(m);
         }
+        bump_catalogue(&tx, own(scope)).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -294,6 +388,7 @@ impl Store {
             Matter { centre: scope.centre, version: 1, status: MatterStatus::Active, updated_at: at, ..result.clone() };
         let meta = VersionMeta { operation: CatalogueOperation::Merge, related: sources, actor, note, at };
         insert_matter(&tx, &m, &meta, "result.ownerUnit").await?;
+        bump_catalogue(&tx, own(scope)).await?;
         tx.commit().await?;
         Ok(m)
     }

@@ -422,7 +422,7 @@ impl Store {
         }
         .insert(&self.db)
         .await?;
-        Ok(())
+        crate::catalogue::bump_catalogue(&self.db, own(scope)).await
     }
 
     /// Changes a unit of the caller's centre.
@@ -444,7 +444,9 @@ impl Store {
         if let Some(k) = kind {
             am.kind = Set(k.as_str().to_owned());
         }
-        to_unit(am.update(&self.db).await?)
+        let updated = to_unit(am.update(&self.db).await?)?;
+        crate::catalogue::bump_catalogue(&self.db, own(scope)).await?;
+        Ok(updated)
     }
 
     /// A unit by its centre and id (public).

@@ -115,6 +115,28 @@ impl Onedoor {
         Ok(m)
     }
 
+    /// Adds many matters to the admin's centre at once, in one transaction (all or nothing):
+    /// the bulk path of a deployment import. Each draft is validated as by
+    /// [`Onedoor::add_matter`]; problems are reported under `matters.N`.
+    pub async fn add_matters(&self, caller: &Caller, drafts: Vec<GuideDraft>, why: &str) -> Result<Vec<Matter>> {
+        let scope = require(caller, Role::Admin)?;
+        let by = provenance(scope, why)?;
+        let mut problems = Violations::new();
+        let mut ms = Vec::with_capacity(drafts.len());
+        for (i, d) in drafts.into_iter().enumerate() {
+            match d.parse() {
+                Ok(guide) => ms.push(Matter::first_version(MatterId(new_id()), scope.centre, guide, by.at)),
+                Err(es) => problems.extend_under(&format!("matters.{i}"), es),
+            }
+        }
+        problems.finish(|| Some(()))?;
+        self.store.add_matters(scope, &ms, &by).await.map_err(|e| Error::from_store(e, "code"))?;
+        for m in &ms {
+            self.announce(m, CatalogueOperation::Add);
+        }
+        Ok(ms)
+    }
+
     /// Changes a matter's guide (a new version). With `expected_version`, fails with
     /// `CONFLICT` if someone changed the matter since.
     pub async fn change_matter(
@@ -244,7 +266,8 @@ impl Onedoor {
         Ok(self.store.matters_by_ids(caller, centre, ids).await?)
     }
 
-    /// Searches a centre's catalogue.
+    /// Searches a centre's catalogue: from the catalogue cache (checked against the centre's
+    /// generation in the database) unless the search is by name or zone.
     pub async fn matters(
         &self,
         caller: &Caller,
@@ -252,6 +275,9 @@ impl Onedoor {
         f: &MatterFilter,
         page: &Page,
     ) -> Result<Slice<Matter>> {
+        if let Some(found) = self.cached_matters(caller, centre, f, page).await? {
+            return Ok(found);
+        }
         Ok(self.store.matters(caller, centre, f, page).await?)
     }
 

@@ -7,6 +7,7 @@
 
 mod alert;
 pub mod auth;
+mod cache;
 mod cases;
 mod catalogue;
 pub mod config;
@@ -54,6 +55,7 @@ pub struct Onedoor {
     committer: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<cases::committer::Job>>>,
     plugins: Arc<plugins::Registry>,
     halls: Arc<hall::HallState>,
+    catalogue_cache: Arc<cache::CatalogueCache>,
 }
 
 /// Centre codes to ids and supervised centres, cached because every request needs it and
@@ -89,6 +91,7 @@ impl Onedoor {
             committer: Arc::default(),
             plugins: Arc::default(),
             halls: Arc::default(),
+            catalogue_cache: Arc::default(),
         }
     }
 
@@ -168,6 +171,12 @@ impl Onedoor {
     pub async fn centre_id(&self, code: &str) -> Result<Option<CentreId>> {
         Ok(self.directory_entry(code).await?.map(|e| e.0))
     }
+}
+
+/// The platform's own caller for `centre`: an admin scope with no staff behind it (imports,
+/// cache loads).
+pub(crate) fn system(centre: CentreId) -> Caller {
+    Caller::Staff(Scope { centre, staff: StaffId::SYSTEM, roles: Roles::NONE.with(Role::Admin), supervised: vec![] })
 }
 
 /// The centres below `id` in the tree (children, grandchildren …).

@@ -231,6 +231,9 @@ impl Onedoor {
 
     /// Units of one centre by id (public; batch loading).
     pub async fn units_by_ids(&self, centre: CentreId, ids: &[UnitId]) -> Result<Vec<Unit>> {
+        if let Some(found) = self.cached_units(centre, ids).await? {
+            return Ok(found);
+        }
         Ok(self.store.units_by_ids(centre, ids).await?)
     }
 

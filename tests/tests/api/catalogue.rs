@@ -210,3 +210,75 @@ async fn concurrent_changes_of_one_version_have_exactly_one_winner() {
     assert_eq!(d["node"]["versions"].as_array().unwrap().len(), 2);
     w.s.cleanup().await.unwrap();
 }
+
+/// The catalogue cache: a read after any catalogue change sees it — in the process that made
+/// the change, and in another replica over the same database (a second platform here, which
+/// learns of the change only through the database's catalogue generation).
+#[tokio::test]
+async fn a_read_after_a_catalogue_change_sees_it_on_every_replica() {
+    const LIST: &str =
+        "{ matters(centre: \"pingliang\", first: 50) { edges { node { id code name status ownerUnit { name } } } } }";
+    const UPDATE_UNIT: &str =
+        "mutation($input: UpdateUnitInput!) { updateUnit(input: $input) { unit { name } userErrors { code } } }";
+    let w = World::new().await;
+    let (s, pl) = (&w.s, &w.pl);
+    let replica = onedoor::Onedoor::open(&s.database_url).await.unwrap();
+    let city = replica.centre_id("pingliang").await.unwrap().unwrap();
+    let on_replica = |code: String| {
+        let replica = replica.clone();
+        async move {
+            let page = onedoor::Page { after: None, limit: 50 };
+            let filter = onedoor::MatterFilter::default();
+            let all = replica.matters(&onedoor::domain::Caller::Anonymous, city, &filter, &page).await.unwrap();
+            let found = all.items.into_iter().find(|m| m.guide.code.as_str() == code);
+            found.map(|m| (m.guide.name.to_string(), m.status.as_str().to_owned()))
+        }
+    };
+    let names = |d: &serde_json::Value| -> Vec<(String, String, String)> {
+        d["matters"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let n = &e["node"];
+                let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+                (s(&n["code"]), s(&n["name"]), s(&n["ownerUnit"]["name"]))
+            })
+            .collect()
+    };
+    // Fill both caches.
+    let before = names(&s.gql(None, LIST, json!({})).await);
+    let first = before[0].0.clone();
+    assert!(on_replica(first.clone()).await.is_some());
+
+    // A change of a guide: seen by the next read here and on the replica.
+    let id = s.gql(None, LIST, json!({})).await["matters"]["edges"][0]["node"]["id"].clone();
+    s.mutate(&pl.admin, "changeMatter", CHANGE, json!({ "id": id, "guide": { "name": "缓存之后改的名称" } })).await;
+    let after = names(&s.gql(None, LIST, json!({})).await);
+    assert_eq!(after[0].1, "缓存之后改的名称");
+    assert_eq!(on_replica(first.clone()).await.map(|m| m.0).as_deref(), Some("缓存之后改的名称"));
+
+    // A new matter, and a suspended one (gone from the public list), and a renamed unit.
+    s.mutate(
+        &pl.admin,
+        "addMatter",
+        ADD_MATTER,
+        json!({ "guide": guide("62080000SC-XK-0999", "新增事项", &pl.units[0]), "note": "" }),
+    )
+    .await;
+    s.gql(Some(&pl.admin), STATUS, json!({ "input": { "id": id, "note": "暂停" } })).await;
+    let unit =
+        s.mutate(&pl.admin, "updateUnit", UPDATE_UNIT, json!({ "id": pl.units[0], "name": "改名后的单位" })).await;
+    assert_eq!(unit["unit"]["name"], "改名后的单位");
+    let now = names(&s.gql(None, LIST, json!({})).await);
+    assert!(now.iter().any(|m| m.0 == "62080000SC-XK-0999"), "{now:?}");
+    assert!(!now.iter().any(|m| m.0 == first), "a suspended matter is not public: {now:?}");
+    assert!(now.iter().any(|m| m.2 == "改名后的单位"), "{now:?}");
+    assert_eq!(on_replica(first.clone()).await, None, "the replica sees the suspension");
+    assert!(on_replica("62080000SC-XK-0999".into()).await.is_some(), "the replica sees the new matter");
+    // The admin still sees the suspended matter (visibility is per caller, not per cache).
+    let own = names(&s.gql(Some(&pl.admin), LIST, json!({})).await);
+    assert!(own.iter().any(|m| m.0 == first));
+    drop(replica);
+    w.s.cleanup().await.unwrap();
+}

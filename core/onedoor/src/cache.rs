@@ -1,0 +1,181 @@
+//! The catalogue cache: each centre's matters and units in memory, for the read-mostly public
+//! catalogue (service guides, owner units).
+//!
+//! **Correct across replicas, without a TTL.** Every transaction that changes a centre's
+//! matters or units bumps the centre's catalogue generation in the database
+//! (`catalogue_centre`, in the same transaction). A read asks the database for the current
+//! generation and serves the cached snapshot only if it was loaded at that generation;
+//! otherwise it reloads (reading the generation before the data, so a snapshot is never
+//! labelled newer than what it holds). A change committed by any replica is therefore seen by
+//! every read that starts after the commit.
+//!
+//! **Group checks.** The generation read is batched like a group commit: a read joins the next
+//! check of its centre that *starts after it arrived*, so one query answers every read that
+//! waited for it (under load, one query per dozens of requests), and no read is answered from
+//! a check that began before it.
+
+use crate::{Onedoor, Result};
+use onedoor_domain::catalogue::{Matter, MatterStatus};
+use onedoor_domain::organisation::Unit;
+use onedoor_domain::{CentreId, UnitId};
+use onedoor_store::{MatterFilter, Page, Slice, Store};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use tokio::sync::oneshot;
+
+/// One centre's catalogue at one generation.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    generation: u64,
+    /// Every matter of the centre (any status), by code in byte order.
+    matters: Vec<Matter>,
+    units: HashMap<UnitId, Unit>,
+}
+
+/// The readers waiting for a centre's next generation check.
+#[derive(Debug, Default)]
+struct Gate {
+    running: bool,
+    waiting: Vec<oneshot::Sender<Option<u64>>>,
+}
+
+/// Snapshots and check gates per centre.
+#[derive(Debug, Default)]
+pub(crate) struct CatalogueCache {
+    snapshots: RwLock<HashMap<CentreId, Arc<Snapshot>>>,
+    gates: Mutex<HashMap<CentreId, Gate>>,
+}
+
+impl CatalogueCache {
+    /// The centre's current generation, from a check that starts after this call; `None` if the
+    /// database could not be read (the caller then reads through the store and reports the
+    /// error).
+    async fn generation(self: &Arc<Self>, store: &Store, centre: CentreId) -> Option<u64> {
+        let (tx, rx) = oneshot::channel();
+        let start = {
+            let mut gates = self.gates.lock().unwrap_or_else(PoisonError::into_inner);
+            let gate = gates.entry(centre).or_default();
+            gate.waiting.push(tx);
+            !std::mem::replace(&mut gate.running, true)
+        };
+        if start {
+            let (cache, store) = (self.clone(), store.clone());
+            tokio::spawn(async move { cache.check_loop(&store, centre).await });
+        }
+        rx.await.ok().flatten()
+    }
+
+    /// Runs checks while readers wait: each check answers the readers that were waiting when
+    /// it started.
+    async fn check_loop(&self, store: &Store, centre: CentreId) {
+        loop {
+            let batch = {
+                let mut gates = self.gates.lock().unwrap_or_else(PoisonError::into_inner);
+                let gate = gates.entry(centre).or_default();
+                if gate.waiting.is_empty() {
+                    gate.running = false;
+                    return;
+                }
+                std::mem::take(&mut gate.waiting)
+            };
+            let g = store.catalogue_generation(centre).await.ok();
+            for reader in batch {
+                let _ = reader.send(g);
+            }
+        }
+    }
+
+    fn cached(&self, centre: CentreId) -> Option<Arc<Snapshot>> {
+        self.snapshots.read().unwrap_or_else(PoisonError::into_inner).get(&centre).cloned()
+    }
+
+    fn keep(&self, centre: CentreId, s: Arc<Snapshot>) {
+        let mut all = self.snapshots.write().unwrap_or_else(PoisonError::into_inner);
+        if all.get(&centre).is_none_or(|old| old.generation <= s.generation) {
+            all.insert(centre, s);
+        }
+    }
+}
+
+/// Whether a search can be answered from a snapshot with exactly the store's semantics. Name
+/// search (the database's `lower`) and zone search (a join) go to the store.
+fn servable(f: &MatterFilter) -> bool {
+    f.name.as_deref().is_none_or(|n| n.trim().is_empty()) && f.zone.is_none()
+}
+
+impl Snapshot {
+    /// The store's search, in memory: visibility, filters, then the page after `page.after`.
+    fn search(&self, private: bool, f: &MatterFilter, page: &Page) -> Slice<Matter> {
+        let status = match (private, f.status) {
+            (true, s) => s,
+            (false, None | Some(MatterStatus::Active)) => Some(MatterStatus::Active),
+            (false, Some(_)) => return Slice { items: Vec::new(), has_next: false },
+        };
+        let code = f.code.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_ascii_uppercase);
+        let start = match &page.after {
+            Some(after) => self.matters.partition_point(|m| m.guide.code.as_str() <= after.as_str()),
+            None => 0,
+        };
+        let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+        let mut items = Vec::with_capacity(limit.min(100));
+        let mut has_next = false;
+        for m in self.matters[start..].iter().filter(|m| {
+            status.is_none_or(|s| m.status == s)
+                && code.as_deref().is_none_or(|c| m.guide.code.as_str().starts_with(c))
+                && f.unit.is_none_or(|u| m.guide.owner_unit == u)
+                && f.mode.is_none_or(|mode| m.guide.modes.contains(&mode))
+                && f.matter_type.is_none_or(|t| m.guide.matter_type == t)
+        }) {
+            if items.len() == limit {
+                has_next = true;
+                break;
+            }
+            items.push(m.clone());
+        }
+        Slice { items, has_next }
+    }
+}
+
+impl Onedoor {
+    /// The centre's catalogue snapshot, current as of a generation check that started after
+    /// this call; `None` when the generation cannot be read.
+    pub(crate) async fn catalogue_snapshot(&self, centre: CentreId) -> Result<Option<Arc<Snapshot>>> {
+        let Some(generation) = self.catalogue_cache.generation(&self.store, centre).await else {
+            return Ok(None);
+        };
+        if let Some(s) = self.catalogue_cache.cached(centre).filter(|s| s.generation == generation) {
+            return Ok(Some(s));
+        }
+        // Read with a caller who sees every status: visibility is applied per search.
+        let everything = Page { after: None, limit: 1 << 40 };
+        let reader = crate::system(centre);
+        let mut matters = self.store.matters(&reader, centre, &MatterFilter::default(), &everything).await?.items;
+        matters.sort_by(|a, b| a.guide.code.as_str().cmp(b.guide.code.as_str()));
+        let units = self.store.units(centre, &everything).await?.items.into_iter().map(|u| (u.id, u)).collect();
+        let s = Arc::new(Snapshot { generation, matters, units });
+        self.catalogue_cache.keep(centre, s.clone());
+        Ok(Some(s))
+    }
+
+    /// A search answered from the snapshot when it can be, else `None`.
+    pub(crate) async fn cached_matters(
+        &self,
+        caller: &onedoor_domain::Caller,
+        centre: CentreId,
+        f: &MatterFilter,
+        page: &Page,
+    ) -> Result<Option<Slice<Matter>>> {
+        if !servable(f) {
+            return Ok(None);
+        }
+        Ok(self.catalogue_snapshot(centre).await?.map(|s| s.search(caller.can_read(centre), f, page)))
+    }
+
+    /// Units by id from the snapshot (public data), else `None`.
+    pub(crate) async fn cached_units(&self, centre: CentreId, ids: &[UnitId]) -> Result<Option<Vec<Unit>>> {
+        Ok(self
+            .catalogue_snapshot(centre)
+            .await?
+            .map(|s| ids.iter().filter_map(|id| s.units.get(id).cloned()).collect()))
+    }
+}
