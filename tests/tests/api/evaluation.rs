@@ -433,3 +433,54 @@ async fn statistics_agree_with_counts_kept_by_the_test_and_the_assessment_ranks_
     assert_eq!(e, [("input.to".to_owned(), "OUT_OF_RANGE".to_owned())]);
     w.s.cleanup().await.unwrap();
 }
+
+#[tokio::test]
+async fn refusals_without_reason_guides_and_reductions_are_watched_and_low_ranks_are_flagged() {
+    let w = World::new().await;
+    let s = &w.s;
+    set_day(s, "2018-03-05");
+    let supervisor = s.token("pingliang", Uuid::now_v7(), &["SUPERVISOR"]);
+    // A refusal whose reason says nothing.
+    let input = json!({ "matters": [w.pl.matters[0]], "channel": "WINDOW", "window": w.window, "applicant": applicant(), "materials": ["申请表"] });
+    let c = s.mutate(&w.pl.clerk, "submitCase", SUBMIT, input).await["case"].clone();
+    s.mutate(&w.pl.clerk, "refuseCase", REFUSE, json!({ "case": c["id"], "reason": "无" })).await;
+    run_supervision(s, &supervisor).await;
+    let found = s.gql(Some(&supervisor), ALERTS, json!({ "kind": "NO_REASON" })).await;
+    let found = found["alerts"]["edges"].as_array().unwrap().clone();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["node"]["subject"], c["number"]);
+    // The example guides have no description: one alert per published matter version.
+    let guides = s.gql(Some(&supervisor), ALERTS, json!({ "kind": "GUIDE_INCOMPLETE" })).await;
+    assert_eq!(guides["alerts"]["edges"].as_array().unwrap().len(), 3, "{guides}");
+
+    // The four reductions: the same guide and no workflow yet, so nothing reduced but the days.
+    let q = "query { fourReductions(centre: \"pingliang\") { edges { node { code stepsBefore stepsNow materialsBefore materialsNow statutoryDays promisedDays feesBefore feesNow } } } }";
+    let r = s.gql(None, q, json!({})).await;
+    let first = &r["fourReductions"]["edges"][0]["node"];
+    assert_eq!(
+        first,
+        &json!({ "code": "62080000SC-XK-0000", "stepsBefore": 1, "stepsNow": 1, "materialsBefore": 2, "materialsNow": 2, "statutoryDays": 20, "promisedDays": 5, "feesBefore": 0, "feesNow": 0 })
+    );
+
+    // Two units; the one rated very dissatisfied in March and in April ranks last both times
+    // and is flagged in April.
+    let assess = "mutation($input: AssessInput!) { assess(input: $input) { assessment { results(kind: \"unit\") { subject rank low flagged } } userErrors { field code message } } }";
+    for (day, from, to) in [("2018-03-06", "2018-03-01", "2018-03-31"), ("2018-04-03", "2018-04-01", "2018-04-30")] {
+        set_day(s, day);
+        let (_, number, code, _) = accepted(s, &w.pl.clerk, &w.window, &w.pl.matters[0]).await;
+        s.mutate_anonymous(
+            "rate",
+            RATE,
+            json!({ "caseNumber": number, "code": code, "level": "VERY_DISSATISFIED", "channel": "ON_SITE" }),
+        )
+        .await;
+        set_day(s, &to.replace("-30", "-29").replace("-31", "-30"));
+        let a = s.mutate(&supervisor, "assess", assess, json!({ "from": from, "to": to })).await;
+        let results = a["assessment"]["results"].as_array().unwrap();
+        let last = results.iter().find(|r| r["subject"] == w.pl.units[0]).unwrap();
+        assert_eq!(last["rank"], 2, "{results:?}");
+        assert_eq!(last["low"], true);
+        assert_eq!(last["flagged"], from == "2018-04-01", "{day}: {last}");
+    }
+    w.s.cleanup().await.unwrap();
+}
