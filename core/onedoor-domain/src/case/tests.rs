@@ -320,3 +320,50 @@ fn identity_numbers_are_masked_in_public() {
 fn days(n: i64) -> WorkingDays {
     WorkingDays::parse(n).unwrap_or_else(|e| panic!("{e}"))
 }
+
+#[test]
+fn supervision_marks_deadlines_across_the_holiday_and_irregular_decisions() {
+    use crate::supervision::{
+        DeadlineLevel, Irregularity, RecordedDecision, SupervisionSettings, deadline_marks, irregularities,
+    };
+    let env = Env::new();
+    let case = env.run(&three_branches(), d(2, 9), Command::Accept);
+    let s = SupervisionSettings::default();
+    let marks = |today| -> Vec<(Option<u32>, DeadlineLevel)> {
+        deadline_marks(&case, &env.cal, today, &s).iter().map(|m| (m.step, m.level)).collect()
+    };
+    // Branch 2 is due on 13 Feb (11, 12, 13); nothing is near on the 9th.
+    assert_eq!(marks(d(2, 9)), []);
+    assert_eq!(marks(d(2, 12)), [(Some(2), DeadlineLevel::Warning)]);
+    // Branch 0 is due on the 22nd: one working day left after the 14th.
+    assert_eq!(marks(d(2, 14)), [(Some(0), DeadlineLevel::Warning), (Some(2), DeadlineLevel::Yellow)]);
+    // The holiday counts nothing: on the 21st branch 2 is still one day late.
+    assert_eq!(marks(d(2, 21)), [(Some(0), DeadlineLevel::Warning), (Some(2), DeadlineLevel::Yellow)]);
+    // 24 Feb is a make-up working day: branch 2 is 4 days late, red; the case is due soon.
+    assert_eq!(
+        marks(d(2, 24)),
+        [
+            (None, DeadlineLevel::Warning),
+            (Some(0), DeadlineLevel::Yellow),
+            (Some(1), DeadlineLevel::Warning),
+            (Some(2), DeadlineLevel::Red)
+        ]
+    );
+    // A suspended case raises nothing.
+    let paused = env.run(
+        &case,
+        d(2, 12),
+        Command::Suspend { reason: crate::calendar::PauseReason::ExpertReview, note: "review".into() },
+    );
+    assert_eq!(deadline_marks(&paused, &env.cal, d(2, 24), &s), []);
+
+    // A decision recorded with roles that do not include the step's.
+    let clerk = vec![RecordedDecision { step: 2, roles: "WINDOW_CLERK".into() }];
+    assert!(matches!(irregularities(&case, &clerk)[..], [Irregularity::RoleMayNot { step: 2, .. }]));
+    let fine = vec![RecordedDecision { step: 2, roles: "APPROVER,UNIT_LEAD".into() }];
+    assert_eq!(irregularities(&case, &fine), []);
+    // A refusal whose reason says nothing.
+    let fresh = three_branches();
+    let refused = env.run(&fresh, d(2, 9), Command::Refuse { reason: "无".into() });
+    assert!(matches!(irregularities(&refused, &[])[..], [Irregularity::NoReason { .. }]));
+}
