@@ -12,7 +12,10 @@
 //!   matters with complete service guides (95 units, 588 staff of whom 24 are guide and proxy
 //!   agents, 1887 matters);
 //! - `centres/<centre>.toml`: bundles ("one thing") and workflows, parallel approval included;
-//! - `plugins/*.wasm`: the components of `plugins/pingliang-rules` and `plugins/kongtong-rules`.
+//! - `plugins/*.wasm`: the two example plugins. They are not in the repository: this crate's
+//!   build script builds `plugins/pingliang-rules` and `plugins/kongtong-rules` from source and
+//!   embeds the modules (the import turns a module into a component); a city that copies the
+//!   directory puts its own there with `onedoor plugin build`.
 //!
 //! The files were generated once by `examples/generate.rs` (see `generate.sh`) and are edited
 //! as data from then on. `onedoor::import::Deployment::from_dir` checks the files (every
@@ -23,36 +26,37 @@
 //! can import the example without the source tree, and names their directory
 //! ([`pingliang_dir`]).
 
-/// Embeds the files of the example, as (path, bytes).
-macro_rules! files {
-    ($($path:literal),* $(,)?) => {
-        &[$(($path, include_bytes!(concat!("pingliang/", $path)))),*]
+/// Embeds a file of the example, as (path, bytes).
+macro_rules! file {
+    ($path:literal) => {
+        ($path, include_bytes!(concat!("pingliang/", $path)))
     };
 }
 
 /// The Pingliang example as (path relative to the deployment directory, contents), ready for
 /// `onedoor::import::Deployment::from_files`.
-pub const PINGLIANG: &[(&str, &[u8])] = files![
-    "deployment.toml",
-    "windows.csv",
-    "centres/kongtong.toml",
-    "centres/kongtong/fees.csv",
-    "centres/kongtong/materials.csv",
-    "centres/kongtong/matters.csv",
-    "centres/kongtong/staff.csv",
-    "centres/kongtong/units.csv",
-    "centres/pingliang.toml",
-    "centres/pingliang/fees.csv",
-    "centres/pingliang/materials.csv",
-    "centres/pingliang/matters.csv",
-    "centres/pingliang/staff.csv",
-    "centres/pingliang/units.csv",
-    "plugins/kongtong-rules.wasm",
-    "plugins/pingliang-rules.wasm",
+pub const PINGLIANG: &[(&str, &[u8])] = &[
+    file!("deployment.toml"),
+    file!("windows.csv"),
+    file!("centres/kongtong.toml"),
+    file!("centres/kongtong/fees.csv"),
+    file!("centres/kongtong/materials.csv"),
+    file!("centres/kongtong/matters.csv"),
+    file!("centres/kongtong/staff.csv"),
+    file!("centres/kongtong/units.csv"),
+    file!("centres/pingliang.toml"),
+    file!("centres/pingliang/fees.csv"),
+    file!("centres/pingliang/materials.csv"),
+    file!("centres/pingliang/matters.csv"),
+    file!("centres/pingliang/staff.csv"),
+    file!("centres/pingliang/units.csv"),
+    ("plugins/kongtong-rules.wasm", include_bytes!(env!("ONEDOOR_EXAMPLE_KONGTONG_RULES"))),
+    ("plugins/pingliang-rules.wasm", include_bytes!(env!("ONEDOOR_EXAMPLE_PINGLIANG_RULES"))),
 ];
 
-/// The directory of the Pingliang example in the source tree (for
-/// `onedoor::import::Deployment::from_dir`, or to copy it).
+/// The directory of the Pingliang example in the source tree, to copy. (To import it from
+/// disk with `onedoor::import::Deployment::from_dir`, first build the plugins into its
+/// `plugins/` with `onedoor plugin build`; [`PINGLIANG`] embeds them already.)
 pub fn pingliang_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("pingliang")
 }
@@ -79,10 +83,18 @@ mod tests {
     fn embedded_files_are_the_directory() {
         let mut files = Vec::new();
         on_disk(&pingliang_dir(), "", &mut files);
+        // Plugins built locally with `onedoor plugin build` are not part of the example.
+        files.retain(|f| !f.starts_with("plugins/"));
         files.sort();
-        let embedded: Vec<&str> = PINGLIANG.iter().map(|(p, _)| *p).collect();
+        let (data, plugins): (Vec<_>, Vec<_>) = PINGLIANG.iter().partition(|(p, _)| !p.starts_with("plugins/"));
+        let mut embedded: Vec<&str> = data.iter().map(|(p, _)| *p).collect();
+        embedded.sort();
         assert_eq!(files, embedded);
-        for (path, contents) in PINGLIANG {
+        // The plugins are built from source: wasm modules.
+        for (path, bytes) in plugins {
+            assert!(bytes.starts_with(b"\0asm\x01\0\0\0"), "{path} is not a wasm module");
+        }
+        for (path, contents) in data {
             let on_disk = std::fs::read(pingliang_dir().join(path)).expect("the file exists");
             assert!(&on_disk == contents, "{path} differs from the embedded copy");
         }

@@ -1105,6 +1105,16 @@ impl Problems {
 
 // ----- the deployment -----
 
+/// A plugin file as a component: a component as it is; a `wasm32-unknown-unknown` module (what
+/// `cargo build` makes of a plugin crate) turned into one, as `onedoor plugin build` would.
+fn component_of(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    if bytes.starts_with(b"\0asm\x01\0\0\0") {
+        onedoor_plugin_host::kit::componentize(bytes).map_err(|e| e.to_string())
+    } else {
+        Ok(bytes.to_vec())
+    }
+}
+
 /// A plugin component to install, read from the deployment's files.
 #[derive(Clone)]
 struct Component {
@@ -1414,8 +1424,9 @@ fn check(
         if let Err(e) = Code::parse(&pl.name) {
             p.domain(&item, vec![e.under("name")]);
         }
-        match binaries.get(&pl.file) {
-            Some(bytes) => plugins.push(Component { spec: pl.clone(), bytes: bytes.clone() }),
+        match binaries.get(&pl.file).map(|b| component_of(b)) {
+            Some(Ok(bytes)) => plugins.push(Component { spec: pl.clone(), bytes }),
+            Some(Err(e)) => p.item(&item, Some("file"), "NOT_A_COMPONENT", format!("file: {}: {e}", pl.file)),
             None => p.item(
                 &item,
                 Some("file"),
@@ -2176,8 +2187,7 @@ mod tests {
     use onedoor_domain::catalogue::MatterStatus;
 
     fn example() -> Deployment {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants-example/pingliang");
-        Deployment::from_dir(&dir).unwrap_or_else(|e| panic!("the example loads:\n{e}"))
+        Deployment::from_files(onedoor_tenants_example::PINGLIANG).unwrap_or_else(|e| panic!("the example loads:\n{e}"))
     }
 
     /// A database file of its own, removed (with its WAL files) when dropped.
