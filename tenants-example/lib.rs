@@ -96,7 +96,7 @@ mod tests {
         }
         for (path, contents) in data {
             let on_disk = std::fs::read(pingliang_dir().join(path)).expect("the file exists");
-            assert!(&on_disk == contents, "{path} differs from the embedded copy");
+            assert!(on_disk == *contents, "{path} differs from the embedded copy");
         }
     }
 }
