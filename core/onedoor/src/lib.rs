@@ -11,6 +11,7 @@ mod cases;
 mod catalogue;
 pub mod config;
 mod error;
+mod group_commit;
 mod hall;
 pub mod import;
 mod lookup;
@@ -43,7 +44,7 @@ pub struct Onedoor {
     case_updates: broadcast::Sender<CaseUpdate>,
     case_caches: Arc<cases::CaseCaches>,
     case_cache: Arc<cases::committer::CaseCache>,
-    committer: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<cases::committer::Job>>>,
+    committer: Arc<group_commit::Writer<cases::committer::Job>>,
     plugins: Arc<plugins::Registry>,
     halls: Arc<hall::HallState>,
 }
