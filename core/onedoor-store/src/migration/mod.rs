@@ -8,6 +8,7 @@ mod m20261126_000002_catalogue;
 mod m20261126_000003_cases;
 mod m20261126_000004_hall_queue;
 mod m20261126_000005_plugins;
+mod m20261127_000008_case_application;
 
 /// The migrator: every migration in order.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_cases::Migration),
             Box::new(m20261126_000004_hall_queue::Migration),
             Box::new(m20261126_000005_plugins::Migration),
+            Box::new(m20261127_000008_case_application::Migration),
         ]
     }
 }
