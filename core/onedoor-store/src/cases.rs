@@ -7,7 +7,8 @@
 //! appended in bulk when the batch commits; the case numbers and the per-centre hash chain
 //! advance once per batch.
 
-use crate::entity::{calendar_day, case, case_counter, case_event, case_step, chain_head, workflow};
+use crate::case_doc;
+use crate::entity::{calendar_day, case, case_application, case_counter, case_event, case_step, chain_head, workflow};
 use crate::{Page, Result, Slice, Store, corrupt, own, private};
 use chrono::{DateTime, NaiveDate, Utc};
 use onedoor_domain::calendar::{Calendar, CalendarDay, DayKind};
@@ -37,14 +38,6 @@ fn parse_day_kind(s: &str) -> Result<DayKind> {
         "MAKE_UP_WORKDAY" => Ok(DayKind::MakeUpWorkday),
         other => Err(corrupt("calendar day kind", other)),
     }
-}
-
-fn to_case(doc: serde_json::Value) -> Result<Case> {
-    serde_json::from_value(doc).map_err(|e| corrupt("case", e))
-}
-
-fn doc(c: &Case) -> Result<String> {
-    serde_json::to_string(c).map_err(|e| corrupt("case", e))
 }
 
 /// Inserts `rows` with one multi-row `INSERT` per chunk. `cols` name the columns with the
@@ -207,13 +200,16 @@ fn step_row(centre: Uuid, case: Uuid, s: &Step, cal: &Calendar) -> case_step::Ac
     }
 }
 
-/// Rows per multi-row statement (well under SQLite's bound-variable limit).
-const CHUNK: usize = 64;
+/// The most rows in one multi-row statement (15 columns × 512 rows stays well under the
+/// bound-variable limits of SQLite, 32,766, and PostgreSQL, 65,535).
+const CHUNK: usize = 512;
 
-/// How many of `left` rows the next multi-row statement takes: 64, 16, 4 or 1, so each table
-/// has at most four statement shapes and the prepared statements are reused.
+/// How many of `left` rows the next multi-row statement takes: all of them, up to [`CHUNK`].
+/// With sqlx's SQLite driver every statement is a round trip to the connection's worker thread,
+/// which costs far more than preparing one more statement shape, so a batch writes each table
+/// with one statement.
 fn chunk_len(left: usize) -> usize {
-    [CHUNK, 16, 4, 1].into_iter().find(|c| *c <= left).unwrap_or(left)
+    left.min(CHUNK)
 }
 
 /// The columns of `cases`, with their PostgreSQL types.
@@ -232,6 +228,9 @@ const CASE_COLUMNS: &[(&str, &str)] = &[
     ("doc", "json"),
     ("updated_at", "timestamptz"),
 ];
+
+/// The columns of `case_application`, with their PostgreSQL types.
+const APPLICATION_COLUMNS: &[(&str, &str)] = &[("centre_id", "uuid"), ("id", "uuid"), ("doc", "json")];
 
 /// The columns of `case_event`, with their PostgreSQL types.
 const EVENT_COLUMNS: &[(&str, &str)] = &[
@@ -318,7 +317,9 @@ impl CaseBatch {
 
     /// Writes the staged cases with a version check on each updated one, appends the events
     /// (hash-chained per centre) and worklist rows, advances counters and chains, and commits.
-    /// Returns the cases whose stored version had moved on: nothing of theirs was written.
+    /// Returns the cases whose stored version had moved on: nothing of theirs was written. When
+    /// some but not all of the updated cases had moved on, fails with `CONFLICT` and writes
+    /// nothing: run the transitions again in smaller batches (one alone is always answered).
     pub async fn commit(self) -> Result<HashSet<CaseId>> {
         let CaseBatch { tx, counters, inserts, updates, calendars } = self;
         let backend = tx.get_database_backend();
@@ -339,11 +340,16 @@ impl CaseBatch {
                 c.ticket.into(),
                 c.submitted_on.into(),
                 c.due(&cal_of(c)).into(),
-                doc(c)?.into(),
+                case_doc::state(c)?.into(),
                 e.at.into(),
             ]);
         }
         insert_rows(&tx, "cases", CASE_COLUMNS, rows).await?;
+        let applications = inserts
+            .iter()
+            .map(|(c, _)| Ok(vec![c.centre.0.into(), c.id.0.into(), case_doc::application(c)?.into()]))
+            .collect::<Result<Vec<_>>>()?;
+        insert_rows(&tx, "case_application", APPLICATION_COLUMNS, applications).await?;
 
         // Updated cases: one row per case (its first base version, its last state).
         let mut order: Vec<CaseId> = Vec::new();
@@ -360,7 +366,7 @@ impl CaseBatch {
                 }
             }
         }
-        let mut written: HashSet<CaseId> = HashSet::new();
+        let mut written: u64 = 0;
         let mut rest: &[CaseId] = &order;
         while !rest.is_empty() {
             let (chunk, tail) = rest.split_at(chunk_len(rest.len()));
@@ -391,15 +397,14 @@ impl CaseBatch {
                 values.push(next.state.as_str().into());
                 values.push((next.version as i32).into());
                 values.push(next.due(&cal_of(next)).into());
-                values.push(doc(next)?.into());
+                values.push(case_doc::state(next)?.into());
                 values.push((*at).into());
             }
             let sql = match backend {
                 DatabaseBackend::Postgres => format!(
                     "UPDATE cases SET state = v.state, version = v.version, due_on = v.due_on, doc = v.doc, \
                      updated_at = v.at FROM (VALUES {}) AS v(centre_id, id, before, state, version, due_on, doc, at) \
-                     WHERE cases.centre_id = v.centre_id AND cases.id = v.id AND cases.version = v.before \
-                     RETURNING cases.id",
+                     WHERE cases.centre_id = v.centre_id AND cases.id = v.id AND cases.version = v.before",
                     tuples.join(", ")
                 ),
                 _ => format!(
@@ -407,15 +412,22 @@ impl CaseBatch {
                      updated_at = v.at FROM (SELECT column1 AS centre_id, column2 AS id, column3 AS before, \
                      column4 AS state, column5 AS version, column6 AS due_on, column7 AS doc, column8 AS at \
                      FROM (VALUES {})) AS v WHERE cases.centre_id = v.centre_id AND cases.id = v.id \
-                     AND cases.version = v.before RETURNING cases.id",
+                     AND cases.version = v.before",
                     tuples.join(", ")
                 ),
             };
-            for r in tx.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
-                written.insert(CaseId(r.try_get("", "id")?));
-            }
+            written += tx.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?.rows_affected();
         }
-        let conflicts: HashSet<CaseId> = order.iter().filter(|id| !written.contains(id)).copied().collect();
+        // Every case written, or none (each was moved on by another process): both are exact.
+        // Some but not all: which ones is not known, so the batch fails and the writer runs
+        // its transitions one by one (a batch of one is always exact).
+        let conflicts: HashSet<CaseId> = if written == order.len() as u64 {
+            HashSet::new()
+        } else if written == 0 {
+            order.iter().copied().collect()
+        } else {
+            return Err(crate::StoreError::Conflict { what: "case batch" });
+        };
 
         // Events, in order, hash-chained per centre; worklist rows, last state per step.
         let mut chains: HashMap<Uuid, (i64, i64, String)> = HashMap::new();
@@ -692,7 +704,32 @@ impl Store {
 
     /// A case by id, for the platform's own use (no visibility check: the caller checks).
     pub async fn case_unchecked(&self, centre: CentreId, id: CaseId) -> Result<Option<Case>> {
-        case::Entity::find_by_id((centre.0, id.0)).one(&self.db).await?.map(|r| to_case(r.doc)).transpose()
+        let Some(row) = case::Entity::find_by_id((centre.0, id.0)).one(&self.db).await? else { return Ok(None) };
+        Ok(self.assemble(vec![row]).await?.pop())
+    }
+
+    /// The cases of `rows`, in their order, each joined with its application.
+    pub(crate) async fn assemble(&self, rows: Vec<case::Model>) -> Result<Vec<Case>> {
+        let mut by_centre: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for r in &rows {
+            by_centre.entry(r.centre_id).or_default().push(r.id);
+        }
+        let mut applications: HashMap<(Uuid, Uuid), serde_json::Value> = HashMap::with_capacity(rows.len());
+        for (centre, ids) in by_centre {
+            let found = case_application::Entity::find()
+                .filter(case_application::Column::CentreId.eq(centre))
+                .filter(case_application::Column::Id.is_in(ids))
+                .all(&self.db)
+                .await?;
+            applications.extend(found.into_iter().map(|a| ((a.centre_id, a.id), a.doc)));
+        }
+        rows.into_iter()
+            .map(|r| {
+                let application =
+                    applications.remove(&(r.centre_id, r.id)).ok_or_else(|| corrupt("case application", "missing"))?;
+                case_doc::join(application, r.doc)
+            })
+            .collect()
     }
 
     /// A case by id, if the caller may see it: staff of the owning centre (or a centre above
@@ -702,17 +739,15 @@ impl Store {
         if !may_see(caller, centre, CentreId(row.reception_centre_id)) {
             return Ok(None);
         }
-        to_case(row.doc).map(Some)
+        Ok(self.assemble(vec![row]).await?.pop())
     }
 
     /// A case by number, for the platform (no visibility check: the caller checks).
     pub async fn case_by_number_unchecked(&self, number: &str) -> Result<Option<Case>> {
-        case::Entity::find()
-            .filter(case::Column::Number.eq(number.trim()))
-            .one(&self.db)
-            .await?
-            .map(|r| to_case(r.doc))
-            .transpose()
+        let Some(row) = case::Entity::find().filter(case::Column::Number.eq(number.trim())).one(&self.db).await? else {
+            return Ok(None);
+        };
+        Ok(self.assemble(vec![row]).await?.pop())
     }
 
     /// Open steps of `centre`'s worklists, by due date (earliest first; undated last), of one
@@ -762,7 +797,7 @@ impl Store {
             .filter(case::Column::Id.is_in(ids.to_vec()))
             .all(&self.db)
             .await?;
-        rows.into_iter().map(|r| Ok((r.id, to_case(r.doc)?))).collect()
+        Ok(self.assemble(rows).await?.into_iter().map(|c| (c.id.0, c)).collect())
     }
 
     /// Pending cases (in review or suspended) of `centre` due on or before `until`, earliest
@@ -788,7 +823,7 @@ impl Store {
             .limit(page.limit + 1)
             .all(&self.db)
             .await?;
-        let items = rows.into_iter().map(|r| to_case(r.doc)).collect::<Result<Vec<_>>>()?;
+        let items = self.assemble(rows).await?;
         Ok(Slice::from_overfetch(items, page.limit))
     }
 
@@ -820,7 +855,7 @@ impl Store {
             .limit(page.limit + 1)
             .all(&self.db)
             .await?;
-        let items = rows.into_iter().map(|r| to_case(r.doc)).collect::<Result<Vec<_>>>()?;
+        let items = self.assemble(rows).await?;
         Ok(Slice::from_overfetch(items, page.limit))
     }
 

@@ -178,9 +178,7 @@ impl Store {
                 .filter(case::Column::Id.is_in(chunk.iter().map(|c| c.0)))
                 .all(&self.db)
                 .await?;
-            for r in rows {
-                out.push(parse(r.doc, "case")?);
-            }
+            out.extend(self.assemble(rows).await?);
         }
         Ok(out)
     }

@@ -11,6 +11,7 @@
 
 mod alerts;
 mod audit;
+mod case_doc;
 mod cases;
 mod catalogue;
 pub mod entity;
@@ -162,6 +163,8 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
                     .create_if_missing(true)
+                    // The case writer's multi-row statements have one shape per row count.
+                    .statement_cache_capacity(512)
             });
         } else {
             opts.max_connections(16).min_connections(1);

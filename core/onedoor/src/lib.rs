@@ -13,6 +13,7 @@ mod catalogue;
 pub mod config;
 mod error;
 mod evaluation;
+mod group_commit;
 mod hall;
 pub mod import;
 mod lookup;
@@ -52,7 +53,7 @@ pub struct Onedoor {
     alert_updates: broadcast::Sender<onedoor_domain::alert::Alert>,
     case_caches: Arc<cases::CaseCaches>,
     case_cache: Arc<cases::committer::CaseCache>,
-    committer: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<cases::committer::Job>>>,
+    committer: Arc<group_commit::Writer<cases::committer::Job>>,
     plugins: Arc<plugins::Registry>,
     halls: Arc<hall::HallState>,
     catalogue_cache: Arc<cache::CatalogueCache>,

@@ -48,8 +48,9 @@ pub mod workflow {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Cases, owned by the centre of their matters. The whole case is the `doc`; the other columns
-/// are for lookups and lists.
+/// Cases, owned by the centre of their matters. The `doc` holds what changes as the case moves
+/// on (state, clock, steps, parallel approval …); what never changes after the case was received
+/// is in [`case_application`]. The other columns are for lookups and lists.
 pub mod case {
     use sea_orm::entity::prelude::*;
 
@@ -72,6 +73,28 @@ pub mod case {
         pub due_on: Option<Date>,
         pub doc: Json,
         pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// What a case was received with and never changes (number, channel, applicant, proxy,
+/// reception, matters at their versions, workflow): written once, beside the case row.
+pub mod case_application {
+    use sea_orm::entity::prelude::*;
+
+    /// A case's application.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_application")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub centre_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub doc: Json,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

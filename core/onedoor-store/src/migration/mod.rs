@@ -10,6 +10,7 @@ mod m20261126_000004_hall_queue;
 mod m20261126_000005_plugins;
 mod m20261127_000006_evaluation;
 mod m20261127_000007_catalogue_generation;
+mod m20261127_000008_case_application;
 
 /// The migrator: every migration in order.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_plugins::Migration),
             Box::new(m20261127_000006_evaluation::Migration),
             Box::new(m20261127_000007_catalogue_generation::Migration),
+            Box::new(m20261127_000008_case_application::Migration),
         ]
     }
 }

@@ -1,4 +1,4 @@
-//! Group commit for case transitions.
+//! Group commit for case transitions (a [`Batcher`] of the group-commit writer).
 //!
 //! Requests hand their transition to one writer task per process as a job: the case it starts
 //! from and a pure function that computes the next state. The writer drains whatever jobs are
@@ -11,6 +11,7 @@
 //! UPDATE then fails, the job is answered with a conflict, the entry is dropped, and the
 //! platform retries from a fresh read.
 
+use crate::group_commit::Batcher;
 use crate::{Error, Result};
 use onedoor_domain::CaseId;
 use onedoor_domain::calendar::Calendar;
@@ -18,7 +19,7 @@ use onedoor_domain::case::Case;
 use onedoor_store::{CaseBatch, EventDraft, Store};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// The most jobs in one transaction.
 const MAX_BATCH: usize = 512;
@@ -89,34 +90,32 @@ impl CaseCache {
     }
 }
 
-/// Starts the writer task; jobs go to the returned sender.
-pub(crate) fn start(store: Store, cache: Arc<CaseCache>) -> mpsc::Sender<Job> {
-    let (tx, mut rx) = mpsc::channel::<Job>(8 * MAX_BATCH);
-    tokio::spawn(async move {
-        while let Some(first) = rx.recv().await {
-            let mut jobs = vec![first];
-            while jobs.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(j) => jobs.push(j),
-                    Err(_) => break,
-                }
-            }
-            if let Err(jobs) = run_batch(&store, &cache, jobs).await {
-                // The batch failed as a whole (a database error): run each job alone, so one
-                // bad job cannot fail the others.
-                for job in jobs {
-                    if let Err(mut failed) = run_batch(&store, &cache, vec![job]).await
-                        && let Some(job) = failed.pop()
-                    {
-                        let _ = job.reply.send(Err(Error::Internal(onedoor_store::StoreError::Corrupt(
-                            "the case could not be written".into(),
-                        ))));
-                    }
+/// The case writer: runs case transitions in batches through the group-commit writer.
+pub(crate) struct Committer {
+    pub store: Store,
+    pub cache: Arc<CaseCache>,
+}
+
+impl Batcher for Committer {
+    type Job = Job;
+    const MAX_BATCH: usize = MAX_BATCH;
+
+    async fn run(&mut self, jobs: Vec<Job>) -> Vec<Job> {
+        if let Err(jobs) = run_batch(&self.store, &self.cache, jobs).await {
+            // The batch failed as a whole (a database error): run each job alone, so one bad
+            // job cannot fail the others.
+            for job in jobs {
+                if let Err(mut failed) = run_batch(&self.store, &self.cache, vec![job]).await
+                    && let Some(job) = failed.pop()
+                {
+                    let _ = job.reply.send(Err(Error::Internal(onedoor_store::StoreError::Corrupt(
+                        "the case could not be written".into(),
+                    ))));
                 }
             }
         }
-    });
-    tx
+        Vec::new()
+    }
 }
 
 /// Runs `jobs` in one transaction. On a database error, gives back every job whose request has

@@ -34,7 +34,6 @@ use onedoor_store::{CaseEvent, EventDraft, Page, Provenance, Slice, WorkItem};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::oneshot;
 
 /// How long cached calendars, units and staff units are trusted (edits in this process
 /// refresh them at once).
@@ -522,12 +521,12 @@ impl Onedoor {
         run: Transition,
         calendar: Arc<Calendar>,
     ) -> Result<Arc<Case>> {
-        let sender =
-            self.committer.get_or_init(|| committer::start(self.store.clone(), self.case_cache.clone())).clone();
-        let (reply, answer) = oneshot::channel();
-        let job = Job { base, number, run, calendar, reply };
-        sender.send(job).await.map_err(|_| Error::Conflict("the case writer stopped".into()))?;
-        let case = answer.await.map_err(|_| Error::Conflict("the case writer stopped".into()))??;
+        let writer = || committer::Committer { store: self.store.clone(), cache: self.case_cache.clone() };
+        let case = self
+            .committer
+            .submit(writer, |reply| Job { base, number, run, calendar, reply })
+            .await
+            .ok_or_else(|| Error::Conflict("the case writer stopped".into()))??;
         let _ = self.case_updates.send(CaseUpdate {
             centre: case.centre,
             reception: case.reception.centre,

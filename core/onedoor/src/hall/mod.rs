@@ -22,7 +22,7 @@ use onedoor_domain::hall::{
     Appointment, AppointmentStatus, PriorityClass, Queue, QueueSettings, QueueSettingsDraft, Slot, Statistics, Ticket,
     TicketChannel, local_day, local_zone,
 };
-use onedoor_domain::organisation::{Hall, Window};
+use onedoor_domain::organisation::{Hall, Window, Zone};
 use onedoor_domain::values::Name;
 use onedoor_domain::{
     AppointmentId, Caller, CentreId, HallId, MatterId, Role, Scope, SlotId, StaffId, TicketId, WindowId, ZoneId,
@@ -31,7 +31,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::broadcast;
 use writer::{Job, Op};
 
 /// How long cached halls, members and windows are trusted.
@@ -121,10 +121,11 @@ pub(crate) struct HallState {
     queues: Mutex<HashMap<Key, Live>>,
     generation: AtomicU64,
     signals: OnceLock<broadcast::Sender<HallSignal>>,
-    writer: OnceLock<mpsc::Sender<Job>>,
+    writer: crate::group_commit::Writer<Job>,
     halls: Mutex<HashMap<Key, (Hall, Instant)>>,
     members: Mutex<HashMap<Key, Stamped<Arc<Vec<CentreId>>>>>,
     seats: Mutex<HashMap<(CentreId, WindowId), Stamped<SeatOf>>>,
+    zones: Mutex<HashMap<(CentreId, ZoneId), Stamped<Zone>>>,
 }
 
 /// A cached value and when it was loaded.
@@ -270,6 +271,18 @@ impl Onedoor {
         Ok(scope)
     }
 
+    /// A zone, cached like halls and windows (a ticket names one).
+    async fn zone_cached(&self, centre: CentreId, id: ZoneId) -> Result<Option<Zone>> {
+        if let Some(z) = cached(&self.halls.zones, &(centre, id)) {
+            return Ok(Some(z));
+        }
+        let z = self.store.zone(centre, id).await?;
+        if let Some(z) = &z {
+            remember(&self.halls.zones, (centre, id), z.clone());
+        }
+        Ok(z)
+    }
+
     async fn seat(&self, centre: CentreId, window: WindowId) -> Result<Arc<(Window, Seat)>> {
         if let Some(s) = cached(&self.halls.seats, &(centre, window)) {
             return Ok(s);
@@ -298,16 +311,13 @@ impl Onedoor {
     }
 
     async fn run(&self, hall: &Hall, op: Op, actor: Option<(CentreId, StaffId)>) -> Result<Option<Change>> {
-        let sender = self
-            .halls
+        let writer =
+            || writer::QueueWriter { store: self.store.clone(), state: self.halls.clone(), clock: self.clock.clone() };
+        self.halls
             .writer
-            .get_or_init(|| writer::start(self.store.clone(), self.halls.clone(), self.clock.clone()))
-            .clone();
-        let (reply, answer) = oneshot::channel();
-        let job = Job { hall: hall.clone(), op, actor, reply, attempts: 0 };
-        let unavailable = || Error::Internal(onedoor_store::StoreError::Corrupt("the queue writer stopped".into()));
-        sender.send(job).await.map_err(|_| unavailable())?;
-        answer.await.map_err(|_| unavailable())?
+            .submit(writer, |reply| Job { hall: hall.clone(), op, actor, reply, attempts: 0 })
+            .await
+            .ok_or_else(|| Error::Internal(onedoor_store::StoreError::Corrupt("the queue writer stopped".into())))?
     }
 
     fn view_of(&self, hall: &Hall, t: &Ticket) -> TicketView {
@@ -381,8 +391,7 @@ impl Onedoor {
     ) -> Result<(ZoneId, String)> {
         let z = match zone {
             Some(z) => Some(
-                self.store
-                    .zone(hall.centre, z)
+                self.zone_cached(hall.centre, z)
                     .await?
                     .filter(|z| z.hall == hall.id)
                     .ok_or_else(|| invalid("zone", ErrorCode::InvalidReference, "no such zone in this hall"))?,

@@ -1,4 +1,4 @@
-//! The queue writer: one task per process applies queue operations to the live queues it holds
+//! The queue writer (a [`Batcher`] of the group-commit writer): one task per process applies queue operations to the live queues it holds
 //! in memory and persists them in batches (group commit).
 //!
 //! Requests hand their operation to the writer as a job. The writer drains whatever jobs are
@@ -13,6 +13,7 @@
 //! (a few times at most), so no change computed on a stale view is ever committed.
 
 use super::{HallSignal, HallState, Live};
+use crate::group_commit::Batcher;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use onedoor_domain::hall::queue::{Change, NewTicket, Seat, Transfer};
@@ -20,9 +21,9 @@ use onedoor_domain::hall::{Queue, local_day};
 use onedoor_domain::organisation::Hall;
 use onedoor_domain::{CentreId, HallId, StaffId, TicketId, WindowId};
 use onedoor_store::{QueueRecord, Store, StoreError, TicketChange};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// The most jobs in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -89,29 +90,20 @@ pub(crate) async fn load(store: &Store, hall: &Hall, now: DateTime<Utc>, generat
     })
 }
 
-/// Starts the writer; jobs go to the returned sender.
-pub(crate) fn start(store: Store, state: Arc<HallState>, clock: Arc<dyn crate::Clock>) -> mpsc::Sender<Job> {
-    let (tx, mut rx) = mpsc::channel::<Job>(8 * MAX_BATCH);
-    tokio::spawn(async move {
-        let mut again: VecDeque<Job> = VecDeque::new();
-        loop {
-            let mut jobs: Vec<Job> = again.drain(..).collect();
-            if jobs.is_empty() {
-                match rx.recv().await {
-                    Some(j) => jobs.push(j),
-                    None => break,
-                }
-            }
-            while jobs.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(j) => jobs.push(j),
-                    Err(_) => break,
-                }
-            }
-            again.extend(run_batch(&store, &state, clock.now(), jobs).await);
-        }
-    });
-    tx
+/// The queue writer: runs queue operations in batches through the group-commit writer.
+pub(crate) struct QueueWriter {
+    pub store: Store,
+    pub state: Arc<HallState>,
+    pub clock: Arc<dyn crate::Clock>,
+}
+
+impl Batcher for QueueWriter {
+    type Job = Job;
+    const MAX_BATCH: usize = MAX_BATCH;
+
+    async fn run(&mut self, jobs: Vec<Job>) -> Vec<Job> {
+        run_batch(&self.store, &self.state, self.clock.now(), jobs).await
+    }
 }
 
 /// Runs one batch; returns the jobs to run again (their hall changed elsewhere).
