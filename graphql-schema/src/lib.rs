@@ -19,6 +19,7 @@ mod mutation;
 mod plugins;
 mod scalars;
 mod schema;
+pub mod simulate;
 mod types;
 
 pub use error::UserError;

@@ -87,6 +87,22 @@ pub async fn fresh_database() -> Result<String> {
     }
 }
 
+/// Drops a database made by [`fresh_database`]: the PostgreSQL database, or the SQLite file.
+pub async fn drop_database(db: &str) -> Result<()> {
+    if let (Ok(admin_url), Some((_, name))) = (std::env::var("ONEDOOR_TEST_DATABASE_URL"), db.rsplit_once('/'))
+        && db.starts_with("postgres")
+    {
+        let admin = Database::connect(&admin_url).await?;
+        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+        admin.close().await?;
+    } else if let Some(path) = db.strip_prefix("sqlite://").and_then(|p| p.split('?').next()) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
+    Ok(())
+}
+
 impl TestServer {
     /// Starts a server with default limits.
     pub async fn start() -> Result<TestServer> {
@@ -230,22 +246,11 @@ impl TestServer {
             .collect())
     }
 
-    /// Drops the test's PostgreSQL database (SQLite files are left in the temp folder).
+    /// Drops the test's database (see [`drop_database`]).
     pub async fn cleanup(self) -> Result<()> {
         let db = self.database_url.clone();
         drop(self);
-        if let (Ok(admin_url), Some((_, name))) = (std::env::var("ONEDOOR_TEST_DATABASE_URL"), db.rsplit_once('/'))
-            && db.starts_with("postgres")
-        {
-            let admin = Database::connect(&admin_url).await?;
-            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
-            admin.close().await?;
-        } else if let Some(path) = db.strip_prefix("sqlite://").and_then(|p| p.split('?').next()) {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{path}{suffix}"));
-            }
-        }
-        Ok(())
+        drop_database(&db).await
     }
 }
 

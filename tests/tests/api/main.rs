@@ -17,5 +17,6 @@ mod organisation;
 mod plugins;
 mod registry;
 mod schema;
+mod simulation;
 mod subscriptions;
 mod world;
