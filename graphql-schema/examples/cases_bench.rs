@@ -11,6 +11,8 @@
 //! each live (accepted, undecided) case costs the server. SQLite (a temporary file) by default;
 //! `--database postgres://…/db` for PostgreSQL (the database must exist and be empty).
 
+mod bench_support;
+
 use onedoor::domain::case::{Channel, Decision};
 use onedoor::domain::catalogue::{
     CrossCentreScope, DeliveryOption, GuideDraft, HandlingMode, MaterialDraft, MatterType,
@@ -284,9 +286,11 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     run(0, warm).await?;
+    let cpu = bench_support::cpu_seconds();
     let started = Instant::now();
     let mut lat = run(warm, cases).await?;
     let wall = started.elapsed();
+    let cpu = bench_support::cpu_seconds() - cpu;
     lat.sort_unstable();
     let per_s = cases as f64 / wall.as_secs_f64();
     println!(
@@ -296,6 +300,13 @@ async fn main() -> anyhow::Result<()> {
     println!("  cases:        {cases} in {:.2} s with {concurrency} concurrent clients", wall.as_secs_f64());
     println!("  cases/s:      {per_s:.0}");
     println!("  transitions/s {:.0}", lat.len() as f64 / wall.as_secs_f64());
+    println!(
+        "  CPU:          {:.2} s of {:.2} s wall ({:.0} µs per case, client included; load average {})",
+        cpu,
+        wall.as_secs_f64(),
+        cpu / cases as f64 * 1e6,
+        bench_support::load_average()
+    );
     println!(
         "  per transition: p50 {:.2} ms, p99 {:.2} ms",
         percentile(&lat, 0.5).as_secs_f64() * 1e3,

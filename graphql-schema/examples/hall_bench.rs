@@ -12,6 +12,8 @@
 //! call and end each count as one) and p50/p99 latency per operation. SQLite (a temporary file)
 //! by default; `--database postgres://…/db` for PostgreSQL (an existing, empty database).
 
+mod bench_support;
+
 use onedoor::domain::organisation::Level;
 use onedoor::domain::{Caller, CentreId, HallId, Role, Scope, StaffId, WindowId, ZoneId};
 use onedoor::{Onedoor, TicketRequest};
@@ -204,7 +206,9 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(windows).build()?;
     // Warm up: connections, caches, the hall's live queue.
     run(&s, &http, 1.0).await?;
+    let cpu = bench_support::cpu_seconds();
     let (mut lat, wall) = run(&s, &http, seconds).await?;
+    let cpu = bench_support::cpu_seconds() - cpu;
     lat.sort_unstable();
     println!(
         "onedoor hall queue ({}) on {backend}: take + call + serve, {windows} windows in {zones} zones",
@@ -212,6 +216,13 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("  operations:   {} in {:.2} s", lat.len(), wall.as_secs_f64());
     println!("  operations/s: {:.0}", lat.len() as f64 / wall.as_secs_f64());
+    println!(
+        "  CPU:          {:.2} s of {:.2} s wall ({:.0} µs per operation, client included; load average {})",
+        cpu,
+        wall.as_secs_f64(),
+        cpu / lat.len().max(1) as f64 * 1e6,
+        bench_support::load_average()
+    );
     println!(
         "  per operation: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         percentile(&lat, 0.5).as_secs_f64() * 1e3,
