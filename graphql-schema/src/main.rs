@@ -64,14 +64,14 @@ enum Command {
     /// over a fresh database, with a simulated clock; prints the centre's table.
     Simulate {
         /// Working days to simulate.
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
         days: u32,
         /// The first day (the first working day on or after it), YYYY-MM-DD.
         #[arg(long, default_value = "2018-03-05")]
         start: chrono::NaiveDate,
         /// Volume factor: 1 is the seed's centre (about 3,000 visitors and 2,100 cases a day);
         /// 0.01 for a quick run, 100 for a province.
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
         scale: f64,
         /// The seed of every random choice: the same seed gives the same visits and counts.
         #[arg(long, default_value_t = 2018)]

@@ -1208,8 +1208,10 @@ impl Sim<'_> {
         (matters, materials)
     }
 
-    /// Runs one working day.
-    async fn day(&mut self, day: usize, clock: &onedoor::ManualClock) -> Result<()> {
+    /// Runs one working day; returns how long the hall's hours took (the rest is the evening's
+    /// back office and supervision).
+    async fn day(&mut self, day: usize, clock: &onedoor::ManualClock) -> Result<std::time::Duration> {
+        let started = std::time::Instant::now();
         let date = self.d.days[day];
         let (arrivals, online) = self.plan_day(day);
         for (session, (_, _, arrival_steps, ..)) in SESSIONS.iter().enumerate() {
@@ -1234,6 +1236,7 @@ impl Sim<'_> {
                 step += 1;
             }
         }
+        let hall = started.elapsed();
         clock.set(evening(date));
         self.back_office(day).await?;
         let supervise = self.d.supervisors.iter().map(|&s| {
@@ -1248,7 +1251,7 @@ impl Sim<'_> {
                 self.fail(format!("runSupervision: {e:#}"));
             }
         }
-        Ok(())
+        Ok(hall)
     }
 
     /// One step of the clock in a session: services end, visitors arrive and take tickets,
@@ -1917,18 +1920,19 @@ async fn simulate(
         sim.tokens = Tokens::mint(signer, &d)?;
         let t = std::time::Instant::now();
         let before = (sim.own_total(), sim.requests);
-        sim.day(day, clock).await?;
+        let hall = sim.day(day, clock).await?;
         if opts.progress {
             let now = sim.own_total();
             eprintln!(
-                "{} day {:>3}: {:>6} visitors {:>6} cases {:>6} completed {:>7} requests in {:>6.2} s",
+                "{} day {:>3}: {:>6} visitors {:>6} cases {:>6} completed {:>7} requests in {:>6.2} s (hall {:.2} s)",
                 d.days[day],
                 day + 1,
                 now.visitors - before.0.visitors,
                 now.received - before.0.received,
                 now.completed - before.0.completed,
                 sim.requests - before.1,
-                t.elapsed().as_secs_f64()
+                t.elapsed().as_secs_f64(),
+                hall.as_secs_f64()
             );
         }
     }
