@@ -26,7 +26,6 @@ pub use error::UserError;
 pub use schema::{OnedoorSchema, SchemaLimits, build_schema, sdl};
 
 use async_graphql::Data;
-use async_graphql::dataloader::DataLoader;
 use http::{AuthRejection, Authenticate, RequestLimits};
 use onedoor::Onedoor;
 use onedoor::auth::Verifier;
@@ -63,7 +62,11 @@ impl Authenticate for TokenAuth {
         };
         let mut data = Data::default();
         data.insert(caller);
-        data.insert(DataLoader::new(loader::UnitLoader(self.od.clone()), tokio::spawn));
+        data.insert(loader::Units::with_cache(
+            loader::UnitLoader(self.od.clone()),
+            tokio::spawn,
+            async_graphql::dataloader::HashMapCache::default(),
+        ));
         Ok(data)
     }
 }

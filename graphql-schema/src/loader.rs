@@ -7,6 +7,10 @@ use onedoor::domain::organisation::Unit;
 use onedoor::domain::{CentreId, UnitId};
 use std::collections::HashMap;
 
+/// The per-request unit loader: batches look-ups, and keeps what it was fed (a list of
+/// matters feeds the owner units it read from the same catalogue snapshot).
+pub type Units = async_graphql::dataloader::DataLoader<UnitLoader, async_graphql::dataloader::HashMapCache>;
+
 /// Loads units by (centre, unit).
 #[derive(Debug, Clone)]
 pub struct UnitLoader(pub Onedoor);

@@ -210,7 +210,10 @@ pub(crate) async fn matters_of(
         Some(f) => f.into_filter()?,
     };
     let (od, caller) = parts(ctx);
-    let s = od.matters(caller, centre, &f, &p).await.map_err(query_error)?;
+    let (s, units) = od.matters_with_units(caller, centre, &f, &p).await.map_err(query_error)?;
+    if let Some(loader) = ctx.data_opt::<crate::loader::Units>() {
+        loader.feed_many(units.into_iter().map(|u| ((centre, u.id), u))).await;
+    }
     Ok(connection(had, s, |m| m.guide.code.to_string(), MatterObj))
 }
 
@@ -474,7 +477,7 @@ impl MatterObj {
 
 /// Loads an owner unit through the request's batch loader.
 async fn owner_unit(ctx: &Context<'_>, centre: CentreId, unit: UnitId) -> Result<Option<UnitObj>> {
-    if let Some(loader) = ctx.data_opt::<async_graphql::dataloader::DataLoader<crate::loader::UnitLoader>>() {
+    if let Some(loader) = ctx.data_opt::<crate::loader::Units>() {
         return Ok(loader.load_one((centre, unit)).await.map_err(|_| crate::error::internal())?.map(UnitObj));
     }
     Ok(parts(ctx).0.unit(centre, unit).await.map_err(query_error)?.map(UnitObj))

@@ -286,13 +286,7 @@ impl Store {
     pub async fn add_matters(&self, scope: &Scope, ms: &[Matter], by: &Provenance) -> Result<()> {
         let meta = VersionMeta::added(by);
         let tx = self.write().await?;
-        let units: std::collections::HashSet<Uuid> = unit::Entity::find()
-            .filter(unit::Column::CentreId.eq(own(scope)))
-            .all(&tx)
-            .await?
-            .into_iter()
-            .map(|u| u.id)
-            .collect();
+        let units = crate::organisation::unit_ids(&tx, own(scope)).await?;
         let mut rows = Vec::with_capacity(ms.len());
         let mut versions = Vec::with_capacity(ms.len());
         for (i, m) in ms.iter().enumerate() {

@@ -480,17 +480,32 @@ impl Store {
         if let Some(u) = s.unit {
             self.check_own_unit(scope, u).await?;
         }
-        staff::ActiveModel {
-            centre_id: Set(own(scope)),
-            id: Set(s.id.0),
-            unit_id: Set(s.unit.map(|u| u.0)),
-            code: Set(s.code.to_string()),
-            name: Set(s.name.to_string()),
-            roles: Set(roles_text(s.roles)),
-            active: Set(s.active),
+        staff_row(scope, s).insert(&self.db).await?;
+        Ok(())
+    }
+
+    /// Creates many members of staff in the caller's centre in one transaction with
+    /// multi-row inserts (the bulk path of a deployment import). All or nothing: a unit that is
+    /// not the centre's (`staff.N.unit`) or a taken code fails the whole call.
+    pub async fn create_staff_many(&self, scope: &Scope, all: &[Staff]) -> Result<()> {
+        let tx = self.write().await?;
+        let units = crate::organisation::unit_ids(&tx, own(scope)).await?;
+        let mut rows = Vec::with_capacity(all.len());
+        for (i, s) in all.iter().enumerate() {
+            if s.unit.is_some_and(|u| !units.contains(&u.0)) {
+                return Err(StoreError::Rule(DomainError::new(
+                    format!("staff.{i}.unit"),
+                    ErrorCode::InvalidReference,
+                    "no such unit in this centre",
+                )));
+            }
+            rows.push(staff_row(scope, s));
         }
-        .insert(&self.db)
-        .await?;
+        while !rows.is_empty() {
+            let rest = rows.split_off(rows.len().min(200));
+            staff::Entity::insert_many(std::mem::replace(&mut rows, rest)).exec_without_returning(&tx).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -571,4 +586,25 @@ impl Store {
 pub(crate) fn slice<M, T>(rows: Vec<M>, page: &Page, f: impl Fn(M) -> Result<T>) -> Result<Slice<T>> {
     let s = Slice::from_overfetch(rows, page.limit);
     Ok(Slice { items: s.items.into_iter().map(f).collect::<Result<Vec<_>>>()?, has_next: s.has_next })
+}
+
+/// The row of a new member of staff of the caller's centre.
+fn staff_row(scope: &Scope, s: &Staff) -> staff::ActiveModel {
+    staff::ActiveModel {
+        centre_id: Set(own(scope)),
+        id: Set(s.id.0),
+        unit_id: Set(s.unit.map(|u| u.0)),
+        code: Set(s.code.to_string()),
+        name: Set(s.name.to_string()),
+        roles: Set(roles_text(s.roles)),
+        active: Set(s.active),
+    }
+}
+
+/// The ids of a centre's units, read inside `c` (bulk writes check references against them).
+pub(crate) async fn unit_ids<C: ConnectionTrait>(
+    c: &C,
+    centre: uuid::Uuid,
+) -> Result<std::collections::HashSet<uuid::Uuid>> {
+    Ok(unit::Entity::find().filter(unit::Column::CentreId.eq(centre)).all(c).await?.into_iter().map(|u| u.id).collect())
 }

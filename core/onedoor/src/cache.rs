@@ -44,6 +44,9 @@ struct Gate {
 pub(crate) struct CatalogueCache {
     snapshots: RwLock<HashMap<CentreId, Arc<Snapshot>>>,
     gates: Mutex<HashMap<CentreId, Gate>>,
+    /// Snapshots loaded and generation checks run, since start (for tests and tuning).
+    loads: std::sync::atomic::AtomicU64,
+    checks: std::sync::atomic::AtomicU64,
 }
 
 impl CatalogueCache {
@@ -78,7 +81,12 @@ impl CatalogueCache {
                 }
                 std::mem::take(&mut gate.waiting)
             };
-            let g = store.catalogue_generation(centre).await.ok();
+            let g = store.catalogue_generation(centre).await;
+            self.checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if let Err(e) = &g {
+                tracing::warn!("reading the catalogue generation failed: {e}");
+            }
+            let g = g.ok();
             for reader in batch {
                 let _ = reader.send(g);
             }
@@ -153,6 +161,7 @@ impl Onedoor {
         matters.sort_by(|a, b| a.guide.code.as_str().cmp(b.guide.code.as_str()));
         let units = self.store.units(centre, &everything).await?.items.into_iter().map(|u| (u.id, u)).collect();
         let s = Arc::new(Snapshot { generation, matters, units });
+        self.catalogue_cache.loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.catalogue_cache.keep(centre, s.clone());
         Ok(Some(s))
     }
@@ -171,11 +180,91 @@ impl Onedoor {
         Ok(self.catalogue_snapshot(centre).await?.map(|s| s.search(caller.can_read(centre), f, page)))
     }
 
+    /// A search with the owner units of the matters found, from one snapshot when the search
+    /// can be answered from it (else from the store): what a list with its units needs, with
+    /// one generation check.
+    pub async fn matters_with_units(
+        &self,
+        caller: &onedoor_domain::Caller,
+        centre: CentreId,
+        f: &MatterFilter,
+        page: &Page,
+    ) -> Result<(Slice<Matter>, Vec<Unit>)> {
+        if servable(f)
+            && let Some(s) = self.catalogue_snapshot(centre).await?
+        {
+            let found = s.search(caller.can_read(centre), f, page);
+            let mut ids: Vec<UnitId> = found.items.iter().map(|m| m.guide.owner_unit).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let units = ids.iter().filter_map(|id| s.units.get(id).cloned()).collect();
+            return Ok((found, units));
+        }
+        let found = self.store.matters(caller, centre, f, page).await?;
+        let ids: Vec<UnitId> = found.items.iter().map(|m| m.guide.owner_unit).collect();
+        let units = self.store.units_by_ids(centre, &ids).await?;
+        Ok((found, units))
+    }
+
     /// Units by id from the snapshot (public data), else `None`.
     pub(crate) async fn cached_units(&self, centre: CentreId, ids: &[UnitId]) -> Result<Option<Vec<Unit>>> {
         Ok(self
             .catalogue_snapshot(centre)
             .await?
             .map(|s| ids.iter().filter_map(|id| s.units.get(id).cloned()).collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Onedoor;
+    use crate::import::{Deployment, import};
+    use onedoor_domain::Caller;
+    use onedoor_store::{MatterFilter, Page};
+    use std::sync::atomic::Ordering;
+
+    const FILES: [(&str, &str); 2] = [
+        ("deployment.toml", "[[centre]]\ncode = \"kongtong\"\nname = \"崆峒区政务服务中心\"\nlevel = \"DISTRICT\"\n"),
+        (
+            "centres/kongtong.toml",
+            "[[unit]]\ncode = \"mz\"\nname = \"崆峒区民政局\"\nkind = \"DISTRICT_DEPARTMENT\"\n\n\
+             [[matter]]\ncode = \"62080200MZ-QR-0001\"\nname = \"内地居民结婚登记\"\nmatter_type = \"CONFIRMATION\"\n\
+             owner_unit = \"mz\"\nhandling_level = \"DISTRICT\"\nlegal_basis = \"《婚姻登记条例》\"\n\
+             statutory_days = 0\npromised_days = 0\nmodes = [\"IMMEDIATE\"]\nmax_visits = 1\n\
+             cross_scope = \"OWNER_ONLY\"\ndelivery = [\"PICKUP\"]\nonline = false\n",
+        ),
+    ];
+
+    #[tokio::test]
+    async fn reads_are_served_from_one_snapshot_until_a_change() {
+        let path = std::env::temp_dir().join(format!("onedoor-cache-{}.db", uuid::Uuid::now_v7()));
+        let od = Onedoor::open(&format!("sqlite://{}?mode=rwc", path.display())).await.expect("open");
+        let files: Vec<(&str, &[u8])> = FILES.iter().map(|(p, t)| (*p, t.as_bytes())).collect();
+        let d = Deployment::from_files(&files).unwrap_or_else(|e| panic!("{e}"));
+        import(&od, &d, &mut |_| {}).await.unwrap_or_else(|e| panic!("{e}"));
+        let centre = od.centre_id("kongtong").await.expect("read").expect("the centre");
+        let page = Page { after: None, limit: 20 };
+        let cache = &od.catalogue_cache;
+        let read = || async {
+            od.matters(&Caller::Anonymous, centre, &MatterFilter::default(), &page).await.expect("read").items
+        };
+        let (loads, checks) = (cache.loads.load(Ordering::Relaxed), cache.checks.load(Ordering::Relaxed));
+        for _ in 0..10 {
+            assert_eq!(read().await.len(), 1);
+        }
+        assert_eq!(cache.loads.load(Ordering::Relaxed) - loads, 1, "one load for ten reads");
+        assert_eq!(cache.checks.load(Ordering::Relaxed) - checks, 10, "one generation check per read, one at a time");
+
+        // A change (here a suspension) is seen by the next read, which loads again.
+        let admin = crate::system(centre);
+        let m = read().await.remove(0);
+        od.set_matter_status(&admin, m.id, onedoor_domain::catalogue::CatalogueOperation::Suspend, "")
+            .await
+            .expect("suspend");
+        assert!(read().await.is_empty(), "a suspended matter is not public");
+        assert_eq!(cache.loads.load(Ordering::Relaxed) - loads, 2);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }

@@ -1737,21 +1737,29 @@ fn everything() -> Page {
 /// New matters per transaction of the bulk path.
 const MATTER_CHUNK: usize = 500;
 
-/// A bulk add's error, naming the matter of its first problem (`matters.N.field`).
-fn blame(e: Error, specs: &[&MatterSpec]) -> ImportError {
-    let index = match &e {
+/// The index `N` of the first problem's field `prefixN.…` of a bulk call's error.
+fn first_index(e: &Error, prefix: &str) -> Option<usize> {
+    match e {
         Error::Invalid(es) => es
             .first()
-            .and_then(|d| d.field.strip_prefix("matters."))
+            .and_then(|d| d.field.strip_prefix(prefix))
             .and_then(|rest| rest.split('.').next().and_then(|n| n.parse::<usize>().ok())),
         _ => None,
-    };
-    let spec = specs[index.unwrap_or(0).min(specs.len() - 1)];
-    let item = match spec.at {
-        Some((line, _)) => format!("line {line}: matter {}", spec.code),
-        None => format!("matter {}", spec.code),
-    };
-    failed(&spec.file, &item)(e)
+    }
+}
+
+/// An item's name with the line it starts on.
+fn located(at: At, item: &str) -> String {
+    match at {
+        Some((line, _)) => format!("line {line}: {item}"),
+        None => item.to_owned(),
+    }
+}
+
+/// A bulk add's error, naming the matter of its first problem (`matters.N.field`).
+fn blame(e: Error, specs: &[&MatterSpec]) -> ImportError {
+    let spec = specs[first_index(&e, "matters.").unwrap_or(0).min(specs.len() - 1)];
+    failed(&spec.file, &located(spec.at, &format!("matter {}", spec.code)))(e)
 }
 
 /// The state of one import run.
@@ -1961,29 +1969,39 @@ impl Run<'_> {
                 .into_iter()
                 .map(|s| s.code.to_string())
                 .collect();
+            let mut new = Vec::new();
+            let mut specs = Vec::new();
             for s in &f.staff {
+                if existing.contains(&s.code) {
+                    self.tick("staff", false);
+                    continue;
+                }
                 let item = format!("staff {}", s.code);
-                let fail = || failed(&s.file, &item);
-                let created = match existing.contains(&s.code) {
-                    true => false,
-                    false => {
-                        let unit = match &s.unit {
-                            Some(u) => Some(self.unit(&c.code, u, &s.file, &item, "unit")?),
-                            None => None,
-                        };
-                        let roles = Roles::parse(s.roles.iter().map(String::as_str)).map_err(|r| {
-                            fail()(Error::Invalid(vec![DomainError::new(
-                                "roles",
-                                onedoor_domain::ErrorCode::InvalidReference,
-                                format!("{r:?} is not a role"),
-                            )]))
-                        })?;
-                        let id = staff_id(&c.code, &s.code);
-                        self.od.create_staff_with_id(&admin, id, &s.code, &s.name, unit, roles).await.map_err(fail())?;
-                        true
-                    }
+                let unit = match &s.unit {
+                    Some(u) => Some(self.unit(&c.code, u, &s.file, &item, "unit")?),
+                    None => None,
                 };
-                self.tick("staff", created);
+                let roles = Roles::parse(s.roles.iter().map(String::as_str)).map_err(|r| {
+                    failed(&s.file, &item)(Error::Invalid(vec![DomainError::new(
+                        "roles",
+                        onedoor_domain::ErrorCode::InvalidReference,
+                        format!("{r:?} is not a role"),
+                    )]))
+                })?;
+                new.push((staff_id(&c.code, &s.code), s.code.clone(), s.name.clone(), unit, roles));
+                specs.push(s);
+            }
+            // The new staff of the centre in one transaction; a failure names the member of
+            // staff by the index the platform reports.
+            if !new.is_empty() {
+                self.od.create_staff_many(&admin, new).await.map_err(|e| {
+                    let index = first_index(&e, "staff.").unwrap_or(0).min(specs.len() - 1);
+                    let s = specs[index];
+                    failed(&s.file, &located(s.at, &format!("staff {}", s.code)))(e)
+                })?;
+                for _ in &specs {
+                    self.tick("staff", true);
+                }
             }
         }
         Ok(())

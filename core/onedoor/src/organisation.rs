@@ -6,7 +6,7 @@ use onedoor_domain::organisation::{
     Centre, CentreDraft, Hall, Level, Staff, Unit, UnitKind, Window, Zone, parse_address, parse_code_and_name,
 };
 use onedoor_domain::values::Name;
-use onedoor_domain::{Caller, CentreId, HallId, MatterId, Role, Roles, StaffId, UnitId, WindowId, ZoneId};
+use onedoor_domain::{Caller, CentreId, HallId, MatterId, Role, Roles, Scope, StaffId, UnitId, WindowId, ZoneId};
 use onedoor_store::{Page, Slice};
 
 /// Changes to a window; `None` leaves a field as it is.
@@ -265,15 +265,34 @@ impl Onedoor {
         roles: Roles,
     ) -> Result<Staff> {
         let scope = require(caller, Role::Admin)?;
-        let (code, name) = parse_code_and_name(code, name)?;
-        if roles.is_empty() {
-            return Err(
-                DomainError::new("roles", ErrorCode::TooFew, "a member of staff holds at least one role").into()
-            );
-        }
-        let staff = Staff { id, centre: scope.centre, unit, code, name, roles, active: true };
+        let staff = new_staff(scope, id, code, name, unit, roles)?;
         self.store.create_staff(scope, &staff).await.map_err(|e| Error::from_store(e, "code"))?;
         Ok(staff)
+    }
+
+    /// Creates many members of staff of the admin's centre at once, in one transaction (all or
+    /// nothing): the bulk path of a deployment import. Each is checked as by
+    /// [`Onedoor::create_staff_with_id`]; problems are reported under `staff.N`.
+    pub async fn create_staff_many(
+        &self,
+        caller: &Caller,
+        all: Vec<(StaffId, String, String, Option<UnitId>, Roles)>,
+    ) -> Result<Vec<Staff>> {
+        let scope = require(caller, Role::Admin)?;
+        let mut problems = Vec::new();
+        let mut made = Vec::with_capacity(all.len());
+        for (i, (id, code, name, unit, roles)) in all.into_iter().enumerate() {
+            match new_staff(scope, id, &code, &name, unit, roles) {
+                Ok(s) => made.push(s),
+                Err(Error::Invalid(es)) => problems.extend(es.into_iter().map(|e| e.under(&format!("staff.{i}")))),
+                Err(e) => return Err(e),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        self.store.create_staff_many(scope, &made).await.map_err(|e| Error::from_store(e, "code"))?;
+        Ok(made)
     }
 
     /// Changes a member of staff of the admin's centre.
@@ -303,4 +322,13 @@ impl Onedoor {
     ) -> Result<Slice<Staff>> {
         Ok(self.store.staff_list(caller, centre, unit, page).await?)
     }
+}
+
+/// A new, active member of staff of the scope's centre, checked.
+fn new_staff(scope: &Scope, id: StaffId, code: &str, name: &str, unit: Option<UnitId>, roles: Roles) -> Result<Staff> {
+    let (code, name) = parse_code_and_name(code, name)?;
+    if roles.is_empty() {
+        return Err(DomainError::new("roles", ErrorCode::TooFew, "a member of staff holds at least one role").into());
+    }
+    Ok(Staff { id, centre: scope.centre, unit, code, name, roles, active: true })
 }
