@@ -16,7 +16,10 @@ use onedoor_domain::id::{CaseId, RatingId, RectificationId};
 use onedoor_domain::supervision::{FeeCharged, RecordedDecision, SupervisionSettings};
 use onedoor_domain::{CentreId, StaffId, UnitId};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
 use uuid::Uuid;
 
 pub use crate::plugins::IdPage;
@@ -430,6 +433,29 @@ impl Store {
             .all(&self.db)
             .await?;
         rows.into_iter().map(|r| parse(r.doc, "rating")).collect()
+    }
+
+    /// Counting bad ratings of a member of staff (or, without one, a window) of a centre rated
+    /// from `from` to `to`: what an evaluation rule weighs as "recent bad ratings".
+    pub async fn bad_ratings_of(
+        &self,
+        centre: CentreId,
+        staff: Option<StaffId>,
+        window: Option<onedoor_domain::WindowId>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<u64> {
+        let mut q = rating::Entity::find()
+            .filter(rating::Column::CentreId.eq(centre.0))
+            .filter(rating::Column::RatedOn.between(from, to))
+            .filter(rating::Column::Counts.eq(true))
+            .filter(rating::Column::Level.is_in(["dissatisfied", "very_dissatisfied"]));
+        q = match (staff, window) {
+            (Some(s), _) => q.filter(rating::Column::StaffId.eq(s.0)),
+            (None, Some(w)) => q.filter(rating::Column::WindowId.eq(w.0)),
+            (None, None) => return Ok(0),
+        };
+        Ok(q.count(&self.db).await?)
     }
 
     /// Stores a rating's new appeal state, if its appeal is still as `before` had it

@@ -188,16 +188,10 @@ impl Onedoor {
             }
         };
         let today = self.today();
-        let recent = self.store.ratings_in(facts.centre, today - Duration::days(30), today).await?;
-        let recent_bad = recent
-            .iter()
-            .filter(|r| r.level.is_bad())
-            .filter(|r| match (facts.staff, facts.window) {
-                (Some(s), _) => r.staff == Some(s),
-                (None, Some(w)) => r.window == Some(w),
-                _ => false,
-            })
-            .count();
+        let recent_bad = self
+            .store
+            .bad_ratings_of(facts.centre, facts.staff, facts.window, today - Duration::days(30), today)
+            .await?;
         let input = RatingInput {
             today,
             level: draft.level,
