@@ -6,7 +6,7 @@
 //! event changed), or when the chain's head does not name the last event (a tail cut off).
 
 use crate::alerts::alert_event_hash;
-use crate::cases::event_hash;
+use crate::cases::{HashedEvent, event_hash};
 use crate::entity::{alert_chain_head, alert_event, case_event, chain_head};
 use crate::{Result, Store, corrupt};
 use onedoor_domain::CentreId;
@@ -141,16 +141,21 @@ impl Store {
                 let changes = serde_json::to_string(&changes).map_err(|e| corrupt("event changes", e))?;
                 let computed = event_hash(
                     &r.prev_hash,
-                    r.centre_id,
-                    r.case_id,
-                    r.seq,
-                    r.chain_seq,
-                    &r.at,
-                    r.actor_id,
-                    &r.command,
-                    &r.from_state,
-                    &r.to_state,
-                    &changes,
+                    &HashedEvent {
+                        centre: r.centre_id,
+                        case: r.case_id,
+                        seq: r.seq,
+                        chain_seq: r.chain_seq,
+                        at: &r.at,
+                        actor: r.actor_id,
+                        roles: &r.roles,
+                        acting_centre: r.acting_centre_id,
+                        window: r.window_id,
+                        command: &r.command,
+                        from: &r.from_state,
+                        to: &r.to_state,
+                        changes: &changes,
+                    },
                 );
                 links.push(Link {
                     seq: r.chain_seq,

@@ -126,33 +126,54 @@ pub struct CaseEvent {
     pub hash: String,
 }
 
-/// The hash of an event: SHA-256 over the previous hash and the event's fields, hex.
-#[allow(clippy::too_many_arguments)]
-pub fn event_hash(
-    prev: &str,
-    centre: Uuid,
-    case: Uuid,
-    seq: i32,
-    chain_seq: i64,
-    at: &DateTime<Utc>,
-    actor: Option<Uuid>,
-    command: &str,
-    from: &str,
-    to: &str,
-    changes: &str,
-) -> String {
+/// The fields of a case event that its hash covers: all of them but the hashes.
+#[derive(Debug, Clone, Copy)]
+pub struct HashedEvent<'a> {
+    /// The owning centre.
+    pub centre: Uuid,
+    /// The case.
+    pub case: Uuid,
+    /// Its position in the case's history.
+    pub seq: i32,
+    /// Its position in the centre's chain.
+    pub chain_seq: i64,
+    /// When.
+    pub at: &'a DateTime<Utc>,
+    /// Who.
+    pub actor: Option<Uuid>,
+    /// Their roles, as recorded.
+    pub roles: &'a str,
+    /// The centre they acted for.
+    pub acting_centre: Uuid,
+    /// The window.
+    pub window: Option<Uuid>,
+    /// The command.
+    pub command: &'a str,
+    /// The state before.
+    pub from: &'a str,
+    /// The state after.
+    pub to: &'a str,
+    /// What changed, as JSON.
+    pub changes: &'a str,
+}
+
+/// The hash of an event: SHA-256 over the previous hash and every field of the event, hex.
+pub fn event_hash(prev: &str, e: &HashedEvent<'_>) -> String {
     chain_hash(&[
         prev,
-        &centre.to_string(),
-        &case.to_string(),
-        &seq.to_string(),
-        &chain_seq.to_string(),
-        &at.timestamp_micros().to_string(),
-        &actor.map(|a| a.to_string()).unwrap_or_default(),
-        command,
-        from,
-        to,
-        changes,
+        &e.centre.to_string(),
+        &e.case.to_string(),
+        &e.seq.to_string(),
+        &e.chain_seq.to_string(),
+        &e.at.timestamp_micros().to_string(),
+        &e.actor.map(|a| a.to_string()).unwrap_or_default(),
+        e.roles,
+        &e.acting_centre.to_string(),
+        &e.window.map(|w| w.to_string()).unwrap_or_default(),
+        e.command,
+        e.from,
+        e.to,
+        e.changes,
     ])
 }
 
@@ -453,16 +474,21 @@ impl CaseBatch {
             let actor = e.actor.map(|a| a.0);
             let hash = event_hash(
                 &chain.2,
-                centre,
-                c.id.0,
-                seq,
-                chain.1,
-                &e.at,
-                actor,
-                e.command,
-                from,
-                c.state.as_str(),
-                &changes,
+                &HashedEvent {
+                    centre,
+                    case: c.id.0,
+                    seq,
+                    chain_seq: chain.1,
+                    at: &e.at,
+                    actor,
+                    roles: &e.roles,
+                    acting_centre: e.acting_centre.0,
+                    window: e.window.map(|w| w.0),
+                    command: e.command,
+                    from,
+                    to: c.state.as_str(),
+                    changes: &changes,
+                },
             );
             let prev = std::mem::replace(&mut chain.2, hash.clone());
             events.push(vec![

@@ -314,9 +314,20 @@ async fn a_tampered_event_and_a_cut_alert_chain_are_named() {
     let ok = s.gql(Some(&supervisor), AUDIT, json!({})).await;
     assert!(ok["audit"].as_array().unwrap().iter().all(|c| c["ok"] == true), "{ok}");
 
-    // Someone with database access rewrites the second case's acceptance.
     let db = s.od.store().connection();
     use sea_orm::ConnectionTrait;
+    // Someone with database access gives the first event another role: named, then put back.
+    let roles = "SELECT roles FROM case_event WHERE chain_seq = 1";
+    let row =
+        db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), roles)).await.unwrap().unwrap();
+    let original: String = row.try_get("", "roles").unwrap();
+    db.execute_unprepared("UPDATE case_event SET roles = 'SUPERVISOR' WHERE chain_seq = 1").await.unwrap();
+    let broken = s.gql(Some(&supervisor), AUDIT, json!({})).await;
+    assert_eq!(broken["audit"][0]["broken"]["seq"], 1, "{broken}");
+    assert_eq!(broken["audit"][0]["broken"]["reason"], "HASH_MISMATCH");
+    db.execute_unprepared(&format!("UPDATE case_event SET roles = '{original}' WHERE chain_seq = 1")).await.unwrap();
+    assert_eq!(s.gql(Some(&supervisor), AUDIT, json!({})).await["audit"][0]["ok"], true);
+    // And rewrites the second case's acceptance.
     db.execute_unprepared("UPDATE case_event SET to_state = 'REFUSED' WHERE chain_seq = 2").await.unwrap();
     let broken = s.gql(Some(&supervisor), AUDIT, json!({})).await;
     let cases = &broken["audit"][0];
