@@ -503,6 +503,18 @@ impl Store {
             .transpose()
     }
 
+    /// One version of a matter, for the platform's own checks (no visibility check: a fee
+    /// recorded at another centre's window is checked against the owner's catalogue).
+    pub async fn matter_version_unchecked(
+        &self,
+        centre: CentreId,
+        id: MatterId,
+        version: u32,
+    ) -> Result<Option<MatterVersion>> {
+        let v = i32::try_from(version).map_err(|_| StoreError::NotFound { what: "matter version" })?;
+        matter_version::Entity::find_by_id((centre.0, id.0, v)).one(&self.db).await?.map(to_version).transpose()
+    }
+
     /// One version of a matter (what a case was accepted under), for callers who may read its
     /// centre.
     pub async fn matter_version(

@@ -322,9 +322,7 @@ impl Onedoor {
         let fee = FeeCharged { item, amount };
         let mut fees = Vec::new();
         for m in &case.matters {
-            let versions = self.store.matter_versions(caller, case.centre, m.matter.id).await?;
-            let at = versions.iter().find(|v| v.version == m.version).or(versions.last());
-            if let Some(v) = at {
+            if let Some(v) = self.store.matter_version_unchecked(case.centre, m.matter.id, m.version).await? {
                 fees.extend(v.guide.fees.iter().cloned());
             }
         }
