@@ -462,13 +462,43 @@ fn shorten(text: &str, max: usize) -> String {
     format!("{} … {}", &text[..head], &text[tail..])
 }
 
+/// The documents parsed last, by their text, with their alias counts: clients send the same few documents again
+/// and again (a desk's "call next", a board's subscription, a portal's list), and parsing is the costliest step
+/// before execution. Parsing depends on the text alone, so one cache serves every schema and caller.
+static PARSED: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<Box<str>, Arc<(ExecutableDocument, usize)>>>,
+> = std::sync::LazyLock::new(Default::default);
+/// The most documents kept (the cache starts over when full).
+const PARSED_DOCUMENTS: usize = 256;
+/// Longer documents are parsed every time.
+const PARSED_MAX_LEN: usize = 8 * 1024;
+
+/// `query` parsed (from the cache when it was seen lately) and its alias count.
+fn parsed(query: &str) -> Result<(ExecutableDocument, usize), async_graphql::parser::Error> {
+    let cached = PARSED.lock().ok().and_then(|m| m.get(query).cloned());
+    if let Some(hit) = cached {
+        return Ok((hit.0.clone(), hit.1));
+    }
+    let document = async_graphql::parser::parse_query(query)?;
+    let aliases = count_aliases(&document);
+    if query.len() <= PARSED_MAX_LEN
+        && let Ok(mut m) = PARSED.lock()
+    {
+        if m.len() >= PARSED_DOCUMENTS {
+            m.clear();
+        }
+        m.insert(query.into(), Arc::new((document.clone(), aliases)));
+    }
+    Ok((document, aliases))
+}
+
 /// Parses the request's document and applies the limits; on success the parsed document is attached to the request
 /// so that the executor does not parse it again. Returns the type of the operation to run, when it can be told.
 fn check_document(
     request: &mut async_graphql::Request,
     limits: RequestLimits,
 ) -> Result<Option<OperationType>, Vec<ServerError>> {
-    let document = async_graphql::parser::parse_query(&request.query).map_err(|error| {
+    let (document, aliases) = parsed(&request.query).map_err(|error| {
         let mut error = ServerError::from(error);
         error.message = shorten(&error.message, 1024);
         let mut extensions = ErrorExtensionValues::default();
@@ -476,7 +506,6 @@ fn check_document(
         error.extensions = Some(extensions);
         vec![error]
     })?;
-    let aliases = count_aliases(&document);
     if aliases > limits.max_aliases {
         return Err(vec![error_with_code(
             format!("the document has {aliases} aliases; at most {} are allowed", limits.max_aliases),
@@ -990,6 +1019,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(count_aliases(&document), 5);
+    }
+
+    #[test]
+    fn parsed_documents_are_kept_by_text_and_errors_are_not() {
+        let text = "query CachedOnce { a: x { b: y } }";
+        let (first, aliases) = parsed(text).unwrap();
+        assert!(PARSED.lock().unwrap().contains_key(text));
+        let (again, aliases_again) = parsed(text).unwrap();
+        assert_eq!((aliases, aliases_again), (2, 2));
+        assert_eq!(format!("{first:?}"), format!("{again:?}"));
+        let broken = "query NotCached { x ";
+        assert!(parsed(broken).is_err());
+        assert!(!PARSED.lock().unwrap().contains_key(broken));
+        let long = format!("query Long {{ {} }}", "x ".repeat(PARSED_MAX_LEN));
+        assert!(parsed(&long).is_ok());
+        assert!(!PARSED.lock().unwrap().contains_key(long.as_str()));
     }
 
     #[tokio::test]

@@ -163,7 +163,7 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
                     .create_if_missing(true)
-                    // The case writer's multi-row statements have one shape per row count.
+                    // The writers' multi-row statements have one shape per power-of-two row count.
                     .statement_cache_capacity(512)
             });
         } else {
