@@ -1756,7 +1756,15 @@ impl Sim<'_> {
         let online: Vec<usize> = (0..self.cases.len()).filter(|&i| self.cases[i].stage == Stage::Submitted).collect();
         let ops: Vec<(usize, usize, &str, &str, Value)> = online
             .iter()
-            .map(|&i| (i, self.d.clerks[self.cases[i].centre][0], "acceptCase", "CaseRefInput", json!({ "case": self.cases[i].id })))
+            .map(|&i| {
+                (
+                    i,
+                    self.d.clerks[self.cases[i].centre][0],
+                    "acceptCase",
+                    "CaseRefInput",
+                    json!({ "case": self.cases[i].id }),
+                )
+            })
             .collect();
         for (i, r) in self.run_documents(ops, "case { limitDays } userErrors { field code message }").await {
             match r {

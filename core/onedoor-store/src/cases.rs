@@ -18,8 +18,8 @@ use onedoor_domain::workflow::WorkflowDef;
 use onedoor_domain::{Caller, CaseId, CentreId, MatterId, Scope, StaffId, UnitId, WindowId};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -860,9 +860,11 @@ impl Store {
                 q = q.filter(
                     Condition::any().add(case_step::Column::DueOn.gt(due)).add(
                         Condition::all().add(case_step::Column::DueOn.eq(due)).add(
-                            Condition::any()
-                                .add(case_step::Column::CaseId.gt(case))
-                                .add(Condition::all().add(case_step::Column::CaseId.eq(case)).add(case_step::Column::Step.gt(step))),
+                            Condition::any().add(case_step::Column::CaseId.gt(case)).add(
+                                Condition::all()
+                                    .add(case_step::Column::CaseId.eq(case))
+                                    .add(case_step::Column::Step.gt(step)),
+                            ),
                         ),
                     ),
                 );
@@ -872,11 +874,9 @@ impl Store {
         if (rows.len() as u64) <= page.limit {
             let mut q = base().filter(case_step::Column::DueOn.is_null());
             if let Some((None, case, step)) = after {
-                q = q.filter(
-                    Condition::any()
-                        .add(case_step::Column::CaseId.gt(case))
-                        .add(Condition::all().add(case_step::Column::CaseId.eq(case)).add(case_step::Column::Step.gt(step))),
-                );
+                q = q.filter(Condition::any().add(case_step::Column::CaseId.gt(case)).add(
+                    Condition::all().add(case_step::Column::CaseId.eq(case)).add(case_step::Column::Step.gt(step)),
+                ));
             }
             rows.extend(by_key(q).all(&self.db).await?);
         }

@@ -105,7 +105,10 @@ fn deadline_alerts(case: &Case, cal: &Calendar, today: NaiveDate, settings: &Sup
             };
             let message = match level {
                 DeadlineLevel::Warning => {
-                    format!("case {}: {what} is due on {} ({} working days left)", case.number, mark.due, mark.remaining)
+                    format!(
+                        "case {}: {what} is due on {} ({} working days left)",
+                        case.number, mark.due, mark.remaining
+                    )
                 }
                 _ => format!("case {}: {what} was due on {} and is overdue", case.number, mark.due),
             };

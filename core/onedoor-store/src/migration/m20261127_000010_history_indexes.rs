@@ -18,8 +18,12 @@ impl MigrationTrait for Migration {
         m.create_index(key("rating", "ix_rating_window_day", &["centre_id", "window_id", "rated_on"]).to_owned())
             .await?;
         m.create_index(
-            key("case_step", "ix_case_step_worklist_key", &["centre_id", "unit_id", "status", "due_on", "case_id", "step"])
-                .to_owned(),
+            key(
+                "case_step",
+                "ix_case_step_worklist_key",
+                &["centre_id", "unit_id", "status", "due_on", "case_id", "step"],
+            )
+            .to_owned(),
         )
         .await?;
         m.drop_index(Index::drop().name("ix_case_step_worklist").table("case_step").to_owned()).await?;
