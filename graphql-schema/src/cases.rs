@@ -900,6 +900,9 @@ impl CaseQuery {
         after: Option<String>,
     ) -> Result<Connection<String, WorkItemObj>> {
         let p = page(ctx, first, after.clone())?;
+        if p.after.as_deref().is_some_and(|a| !onedoor::WorkStep::is_cursor(a)) {
+            return Err(coded("INVALID_CURSOR", "`after` is not a cursor of this list"));
+        }
         let (od, caller) = parts(ctx);
         let Some(scope) = caller.scope() else { return Err(coded("UNAUTHENTICATED", "sign in first")) };
         let unit = match &unit {
@@ -908,7 +911,7 @@ impl CaseQuery {
         };
         let centre = unit.map_or(scope.centre, |(c, _)| c);
         let slice = od.worklist(caller, centre, unit.map(|(_, u)| UnitId(u)), &p).await.map_err(query_error)?;
-        Ok(offset_connection(&p, after.is_some(), slice, WorkItemObj))
+        Ok(connection(after.is_some(), slice, |w| w.cursor.clone(), WorkItemObj))
     }
 
     /// Cases of the caller's centre (or `centre`, supervised) in review, due within `withinDays`

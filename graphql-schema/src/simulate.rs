@@ -227,6 +227,42 @@ impl Api {
         }
     }
 
+    /// Runs several mutations as one document (a client acting on many things at once), in
+    /// order: each `(field, input type, input)` with `selection` as its payload's selection.
+    /// Returns each payload, or its user errors as an error; a GraphQL error fails them all.
+    async fn mutate_many(
+        &self,
+        token: Option<&str>,
+        ops: &[(&str, &str, Value)],
+        selection: &str,
+    ) -> Result<Vec<Result<Value>>> {
+        if ops.is_empty() {
+            return Ok(Vec::new());
+        }
+        let vars: Vec<String> = ops.iter().enumerate().map(|(i, (_, ty, _))| format!("$i{i}: {ty}!")).collect();
+        let fields: Vec<String> = ops
+            .iter()
+            .enumerate()
+            .map(|(i, (field, ..))| format!("m{i}: {field}(input: $i{i}) {{ {selection} }}"))
+            .collect();
+        let query = format!("mutation({}) {{ {} }}", vars.join(", "), fields.join(" "));
+        let variables: serde_json::Map<String, Value> =
+            ops.iter().enumerate().map(|(i, (.., input))| (format!("i{i}"), input.clone())).collect();
+        let mut data = self.query(token, &query, Value::Object(variables)).await?;
+        Ok(ops
+            .iter()
+            .enumerate()
+            .map(|(i, (field, ..))| {
+                let payload = data[format!("m{i}")].take();
+                match payload["userErrors"].as_array() {
+                    Some(e) if !e.is_empty() => Err(anyhow::anyhow!("{field}: {}", payload["userErrors"])),
+                    _ if payload.is_null() => Err(anyhow::anyhow!("{field}: no payload")),
+                    _ => Ok(payload),
+                }
+            })
+            .collect())
+    }
+
     /// Every node of a connection at `path` (field names from `data`), page by page.
     async fn all(&self, token: &str, query: &str, mut variables: Value, path: &[&str]) -> Result<Vec<Value>> {
         let mut out = Vec::new();
@@ -275,6 +311,10 @@ const HALL: &str = "query($c: String!) { centre(code: $c) { halls { id code zone
 const WINDOWS: &str = "query($c: String!, $after: String) { centre(code: $c) { halls { windows(first: 20, after: $after) { edges { node { id number zone { id } matters { id } } } pageInfo { hasNextPage endCursor } } } } }";
 
 const CALENDAR: &str = "query($c: String!, $y: Int!) { calendar(centre: $c, year: $y) { exceptions { date kind } } }";
+
+/// What a decision's answer is read for: the case's state and steps.
+const DECIDED_FIELDS: &str =
+    "case { id state steps { number status role unit { id } } } userErrors { field code message }";
 
 const WORKLIST: &str = "query($after: String) { worklist(first: 100, after: $after) { edges { node { case { id } step { number status role unit { id } } } } pageInfo { hasNextPage endCursor } } }";
 
@@ -1353,6 +1393,19 @@ impl Sim<'_> {
     }
 }
 
+/// The most decisions one case gets in a day (a workflow is shorter).
+const MAX_ROUNDS: usize = 64;
+
+/// Mutations the simulator puts in one document before starting another (one case's two more
+/// at most: the server allows 30 aliases).
+const PER_DOCUMENT: usize = 24;
+
+/// A decision on a step: approval, or denial.
+fn decision_input(case: &str, step: Value, deny: bool) -> Value {
+    let (decision, comment) = if deny { ("DENY", "不符合法定条件") } else { ("APPROVE", "同意") };
+    json!({ "case": case, "step": step, "decision": decision, "comment": comment })
+}
+
 /// Whether a case payload's state is a decision.
 fn decided(case: &Value) -> bool {
     matches!(case["state"].as_str(), Some("APPROVED" | "DENIED"))
@@ -1427,6 +1480,19 @@ impl Sim<'_> {
         Ok(self.api.mutate(Some(self.desk(centre)), "submitCase", &q, input).await?["case"].take())
     }
 
+    /// The next open step of a case to decide, and who decides it (its unit's member with the
+    /// step's role, or anyone of the centre with it).
+    fn next_decision(&self, centre: usize, steps: &[Value]) -> Option<(Value, usize)> {
+        steps.iter().find_map(|s| {
+            if s["status"] != "OPEN" {
+                return None;
+            }
+            let role = text(&s["role"]);
+            let by_unit = s["unit"]["id"].as_str().and_then(|u| self.d.deciders.get(&(u.to_owned(), role.clone())));
+            by_unit.or_else(|| self.d.anyone.get(&(centre, role))).map(|&p| (s["number"].clone(), p))
+        })
+    }
+
     /// Decides a case's open steps, one after the other (parallel branches each by its unit),
     /// until it is decided or no open step has someone to decide it. Returns the last case
     /// seen and the requests sent.
@@ -1434,18 +1500,9 @@ impl Sim<'_> {
         let q = case_mutation("decideStep", "DecideStepInput");
         let mut last = Value::Null;
         let mut n = 0;
-        for _ in 0..64 {
-            let next = steps.iter().find_map(|s| {
-                if s["status"] != "OPEN" {
-                    return None;
-                }
-                let role = text(&s["role"]);
-                let by_unit = s["unit"]["id"].as_str().and_then(|u| self.d.deciders.get(&(u.to_owned(), role.clone())));
-                by_unit.or_else(|| self.d.anyone.get(&(centre, role))).map(|&p| (s["number"].clone(), p))
-            });
-            let Some((number, person)) = next else { break };
-            let (decision, comment) = if deny { ("DENY", "不符合法定条件") } else { ("APPROVE", "同意") };
-            let input = json!({ "case": case, "step": number, "decision": decision, "comment": comment });
+        for _ in 0..MAX_ROUNDS {
+            let Some((number, person)) = self.next_decision(centre, &steps) else { break };
+            let input = decision_input(case, number, deny);
             let mut p = self.api.mutate(Some(self.tokens.of(person)), "decideStep", &q, input).await?;
             n += 1;
             last = p["case"].take();
@@ -1616,12 +1673,15 @@ impl Sim<'_> {
             return Ok(());
         }
         out.immediate = Some(last["state"] == "DENIED");
-        out.requests += 2;
-        let q = case_mutation("issueResult", "CaseNoteInput");
-        self.api.mutate(Some(clerk), "issueResult", &q, json!({ "case": id, "note": "当场办结" })).await?;
-        let q = case_mutation("handOverResult", "HandOverInput");
-        let input = json!({ "case": id, "how": "COLLECTED", "note": "当场领取" });
-        self.api.mutate(Some(clerk), "handOverResult", &q, input).await?;
+        // Issued and handed over at once: one document, in order.
+        out.requests += 1;
+        let ops = [
+            ("issueResult", "CaseNoteInput", json!({ "case": id, "note": "当场办结" })),
+            ("handOverResult", "HandOverInput", json!({ "case": id, "how": "COLLECTED", "note": "当场领取" })),
+        ];
+        for r in self.api.mutate_many(Some(clerk), &ops, "case { id } userErrors { field code message }").await? {
+            r?;
+        }
         out.collected_now = true;
         if let Some((rec, _)) = &out.new_case
             && let Some(r) = rec.plan.case_rating
@@ -1687,25 +1747,32 @@ impl Sim<'_> {
     }
 
     /// The evening: online applications accepted, worklists read, ripe cases decided, results
-    /// issued and delivered or awaited at the window.
+    /// issued and delivered or awaited at the window. Each desk and back office acts on its
+    /// whole list with documents of several mutations, as a client working through a list
+    /// would; citizens rate one by one.
     async fn back_office(&mut self, day: usize) -> Result<()> {
-        // Online applications of the day: accepted after the portal's pre-review.
+        // Online applications of the day: accepted after the portal's pre-review, by each
+        // centre's desk.
         let online: Vec<usize> = (0..self.cases.len()).filter(|&i| self.cases[i].stage == Stage::Submitted).collect();
-        let q = case_mutation("acceptCase", "CaseRefInput");
-        let accepts = online.iter().map(|&i| {
-            let c = &self.cases[i];
-            self.api.mutate(Some(self.desk(c.centre)), "acceptCase", &q, json!({ "case": c.id }))
-        });
-        let accepted = futures_util::future::join_all(accepts).await;
-        for (i, r) in online.into_iter().zip(accepted) {
-            self.requests += 1;
+        let ops: Vec<(usize, usize, &str, &str, Value)> = online
+            .iter()
+            .map(|&i| {
+                (
+                    i,
+                    self.d.clerks[self.cases[i].centre][0],
+                    "acceptCase",
+                    "CaseRefInput",
+                    json!({ "case": self.cases[i].id }),
+                )
+            })
+            .collect();
+        for (i, r) in self.run_documents(ops, "case { limitDays } userErrors { field code message }").await {
             match r {
-                Ok(mut p) => {
+                Ok(p) => {
                     let limit = p["case"]["limitDays"].as_i64().unwrap_or(0);
                     let rec = &mut self.cases[i];
                     rec.stage = Stage::InReview { decide_on: Self::decide_on(day, limit, &rec.plan) };
                     self.counts[rec.centre].accepted += 1;
-                    let _ = p["case"].take();
                 }
                 Err(e) => {
                     self.cases[i].stage = Stage::Done;
@@ -1738,71 +1805,136 @@ impl Sim<'_> {
                 }
             }
         }
-        // The ripe cases are decided, each by its units one step after the other.
-        let this = &*self;
-        let reviews = open.into_iter().map(|(i, steps)| async move {
-            let c = &this.cases[i];
-            let r = this.review(c.centre, &c.id, steps, c.plan.deny).await;
-            (i, r)
-        });
-        let reviewed = futures_util::future::join_all(reviews).await;
+        // The ripe cases are decided in rounds: each back office decides the next open step of
+        // each of its cases in one go; a step opened by a decision waits for the next round.
         let mut issuing = Vec::new();
-        for (i, r) in reviewed {
-            match r {
-                Ok((case, n)) => {
-                    self.requests += n;
-                    if decided(&case) {
-                        let rec = &mut self.cases[i];
-                        rec.stage = Stage::Issued;
-                        self.counts[rec.centre].completed += 1;
-                        self.counts[rec.centre].denied += u64::from(case["state"] == "DENIED");
-                        issuing.push(i);
-                    }
+        for _ in 0..MAX_ROUNDS {
+            let mut ops = Vec::new();
+            for (&i, steps) in &open {
+                let c = &self.cases[i];
+                if let Some((number, person)) = self.next_decision(c.centre, steps) {
+                    ops.push((i, person, "decideStep", "DecideStepInput", decision_input(&c.id, number, c.plan.deny)));
                 }
-                Err(e) => self.fail(format!("decideStep: {e:#}")),
+            }
+            if ops.is_empty() {
+                break;
+            }
+            let mut next = BTreeMap::new();
+            for (i, r) in self.run_documents(ops, DECIDED_FIELDS).await {
+                match r {
+                    Ok(mut p) => {
+                        let case = p["case"].take();
+                        if decided(&case) {
+                            let rec = &mut self.cases[i];
+                            rec.stage = Stage::Issued;
+                            self.counts[rec.centre].completed += 1;
+                            self.counts[rec.centre].denied += u64::from(case["state"] == "DENIED");
+                            issuing.push(i);
+                        } else {
+                            next.insert(i, case["steps"].as_array().cloned().unwrap_or_default());
+                        }
+                    }
+                    Err(e) => self.fail(format!("decideStep: {e:#}")),
+                }
+            }
+            open = next;
+        }
+        // Results issued by each centre's desk; delivered by express (the issue and the
+        // hand-over in order, in one document), or collected at a window on a later day.
+        let mut ops = Vec::new();
+        for &i in &issuing {
+            let c = &self.cases[i];
+            let desk = self.d.clerks[c.centre][0];
+            ops.push((i, desk, "issueResult", "CaseNoteInput", json!({ "case": c.id, "note": "审批完成" })));
+            if c.plan.deliver {
+                let input = json!({ "case": c.id, "how": "DELIVERED", "note": "EMS 1187" });
+                ops.push((i, desk, "handOverResult", "HandOverInput", input));
             }
         }
-        // Results issued; delivered by express, or collected at a window on a later day.
-        let this = &*self;
-        let issues = issuing.iter().map(|&i| async move {
-            let c = &this.cases[i];
-            let desk = this.desk(c.centre);
-            let q = case_mutation("issueResult", "CaseNoteInput");
-            this.api.mutate(Some(desk), "issueResult", &q, json!({ "case": c.id, "note": "审批完成" })).await?;
-            if !c.plan.deliver {
-                return Ok::<_, anyhow::Error>((i, 1, false));
+        let mut failed = HashSet::new();
+        for (i, r) in self.run_documents(ops, "case { id } userErrors { field code message }").await {
+            if let Err(e) = r
+                && failed.insert(i)
+            {
+                self.fail(format!("issuing a result: {e:#}"));
             }
-            let q = case_mutation("handOverResult", "HandOverInput");
-            let input = json!({ "case": c.id, "how": "DELIVERED", "note": "EMS 1187" });
-            this.api.mutate(Some(desk), "handOverResult", &q, input).await?;
-            let mut rated = false;
-            if let Some(r) = c.plan.case_rating {
-                this.rate_case(c, r).await?;
-                rated = true;
-            }
-            Ok((i, 2 + u64::from(rated), rated))
-        });
-        for r in futures_util::future::join_all(issues).await {
-            match r {
-                Ok((i, n, rated)) => {
-                    self.requests += n;
-                    let c = &mut self.cases[i];
-                    if c.plan.deliver {
-                        c.stage = Stage::Done;
-                        self.counts[c.centre].delivered += 1;
-                        if rated && let Some(r) = c.plan.case_rating {
-                            self.counts[0].ratings += 1;
-                            self.counts[0].bad_ratings += u64::from(r.bad());
-                        }
-                    } else {
-                        let back = day + c.plan.return_after;
-                        self.returns.entry(back).or_default().push(Visit::Collect(i));
-                    }
+        }
+        let mut ratings = Vec::new();
+        for i in issuing.into_iter().filter(|i| !failed.contains(i)) {
+            let c = &mut self.cases[i];
+            if c.plan.deliver {
+                c.stage = Stage::Done;
+                self.counts[c.centre].delivered += 1;
+                if let Some(r) = c.plan.case_rating {
+                    ratings.push((i, r));
                 }
-                Err(e) => self.fail(format!("issuing a result: {e:#}")),
+            } else {
+                let back = day + c.plan.return_after;
+                self.returns.entry(back).or_default().push(Visit::Collect(i));
+            }
+        }
+        // The citizens whose results were delivered rate them by SMS.
+        let this = &*self;
+        let rates = ratings.iter().map(|&(i, r)| this.rate_case(&this.cases[i], r));
+        let rated = futures_util::future::join_all(rates).await;
+        for ((_, r), done) in ratings.into_iter().zip(rated) {
+            self.requests += 1;
+            match done {
+                Ok(()) => {
+                    self.counts[0].ratings += 1;
+                    self.counts[0].bad_ratings += u64::from(r.bad());
+                }
+                Err(e) => self.fail(format!("rate (case): {e:#}")),
             }
         }
         Ok(())
+    }
+
+    /// Runs mutations `(case, person, field, input type, input)`, each person's in documents
+    /// of about [`PER_DOCUMENT`] (a case's mutations together, in order), all persons at
+    /// once; answers each with its case.
+    async fn run_documents(
+        &mut self,
+        ops: Vec<(usize, usize, &str, &str, Value)>,
+        selection: &str,
+    ) -> Vec<(usize, Result<Value>)> {
+        let mut by_person: BTreeMap<usize, Vec<(usize, &str, &str, Value)>> = BTreeMap::new();
+        for (i, person, field, ty, input) in ops {
+            by_person.entry(person).or_default().push((i, field, ty, input));
+        }
+        // A case's mutations stay in one document, so that they run in order.
+        let mut docs: Vec<(usize, Vec<(usize, &str, &str, Value)>)> = Vec::new();
+        for (person, list) in by_person {
+            let mut doc: Vec<(usize, &str, &str, Value)> = Vec::new();
+            for op in list {
+                if doc.len() >= PER_DOCUMENT && doc.last().is_some_and(|last| last.0 != op.0) {
+                    docs.push((person, std::mem::take(&mut doc)));
+                }
+                doc.push(op);
+            }
+            if !doc.is_empty() {
+                docs.push((person, doc));
+            }
+        }
+        let api = &self.api;
+        let tokens = &self.tokens;
+        let sent = docs.iter().map(|(person, list)| async move {
+            let ops: Vec<(&str, &str, Value)> = list.iter().map(|(_, f, t, v)| (*f, *t, v.clone())).collect();
+            api.mutate_many(Some(tokens.of(*person)), &ops, selection).await
+        });
+        let answers = futures_util::future::join_all(sent).await;
+        self.requests += docs.len() as u64;
+        let mut out = Vec::new();
+        for ((_, list), answer) in docs.into_iter().zip(answers) {
+            match answer {
+                Ok(results) => out.extend(list.iter().map(|(i, ..)| *i).zip(results)),
+                Err(e) => {
+                    let message = format!("{e:#}");
+                    out.extend(list.iter().map(|(i, ..)| (*i, Err(anyhow::anyhow!("{message}")))));
+                }
+            }
+        }
+        out
     }
 }
 

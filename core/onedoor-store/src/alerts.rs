@@ -17,6 +17,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, Set, Statement,
 };
+use std::collections::HashSet;
 use uuid::Uuid;
 
 pub use crate::plugins::IdPage;
@@ -164,6 +165,24 @@ impl Store {
                 other => return other,
             }
         }
+    }
+
+    /// Which of `keys` the centre's alerts hold already (a read, for passes that would raise
+    /// the same alerts again: the key is checked again when an alert is raised).
+    pub async fn alert_keys_held(&self, centre: CentreId, keys: &[&str]) -> Result<HashSet<String>> {
+        let mut held = HashSet::new();
+        for chunk in keys.chunks(500) {
+            let found: Vec<Option<String>> = alert::Entity::find()
+                .select_only()
+                .column(alert::Column::DedupeKey)
+                .filter(alert::Column::CentreId.eq(centre.0))
+                .filter(alert::Column::DedupeKey.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            held.extend(found.into_iter().flatten());
+        }
+        Ok(held)
     }
 
     async fn try_raise(&self, a: &Alert) -> Result<bool> {

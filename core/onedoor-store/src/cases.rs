@@ -9,16 +9,17 @@
 
 use crate::case_doc;
 use crate::entity::{calendar_day, case, case_application, case_counter, case_event, case_step, chain_head, workflow};
-use crate::{Page, Result, Slice, Store, corrupt, own, private};
+use crate::{Page, Result, Slice, Store, StoreError, corrupt, own, private};
 use chrono::{DateTime, NaiveDate, Utc};
 use onedoor_domain::calendar::{Calendar, CalendarDay, DayKind};
 use onedoor_domain::case::{Case, CaseState, Change, Step};
+use onedoor_domain::error::{DomainError, ErrorCode};
 use onedoor_domain::workflow::WorkflowDef;
 use onedoor_domain::{Caller, CaseId, CentreId, MatterId, Scope, StaffId, UnitId, WindowId};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -608,9 +609,48 @@ pub(crate) fn placeholder(backend: DatabaseBackend, n: usize) -> String {
 #[derive(Debug, Clone)]
 pub struct WorkItem {
     /// The case as it stands.
-    pub case: Case,
+    pub case: Arc<Case>,
     /// The open step's id.
     pub step: u32,
+    /// The entry's place in the list (a page cursor).
+    pub cursor: String,
+}
+
+/// An open step as the worklist index holds it, with the version of its case when read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkStep {
+    /// The case.
+    pub case: CaseId,
+    /// The step's id.
+    pub step: u32,
+    /// The step's due date (undated steps come last).
+    pub due_on: Option<NaiveDate>,
+    /// The case's version.
+    pub version: u32,
+}
+
+impl WorkStep {
+    /// The entry's place in the list, to page on from (`due date|case|step`).
+    pub fn cursor(&self) -> String {
+        let due = self.due_on.map(|d| d.to_string()).unwrap_or_default();
+        format!("{due}|{}|{}", self.case.0, self.step)
+    }
+
+    /// Whether `s` is a cursor of a worklist.
+    pub fn is_cursor(s: &str) -> bool {
+        WorkStep::parse_cursor(s).is_some()
+    }
+
+    fn parse_cursor(s: &str) -> Option<(Option<NaiveDate>, Uuid, i32)> {
+        let mut parts = s.split('|');
+        let due = match parts.next()? {
+            "" => None,
+            d => Some(d.parse().ok()?),
+        };
+        let case = parts.next()?.parse().ok()?;
+        let step = parts.next()?.parse().ok()?;
+        parts.next().is_none().then_some((due, case, step))
+    }
 }
 
 impl Store {
@@ -779,53 +819,94 @@ impl Store {
     }
 
     /// Open steps of `centre`'s worklists, by due date (earliest first; undated last), of one
-    /// unit and optionally one role.
+    /// unit and optionally of some roles only. Paged by key (due date, case, step; the
+    /// cursor is [`WorkStep::cursor`]), so a page costs the same however long the list is; it
+    /// reads the step rows and their cases' versions, not the cases.
     pub async fn worklist(
         &self,
         caller: &Caller,
         centre: CentreId,
         unit: UnitId,
-        role: Option<&str>,
+        roles: Option<&[&str]>,
         page: &Page,
-    ) -> Result<Slice<WorkItem>> {
-        if !private(caller, centre) {
+    ) -> Result<Slice<WorkStep>> {
+        if !private(caller, centre) || roles.is_some_and(<[&str]>::is_empty) {
             return Ok(Slice { items: Vec::new(), has_next: false });
         }
-        let mut q = case_step::Entity::find()
-            .filter(case_step::Column::CentreId.eq(centre.0))
-            .filter(case_step::Column::UnitId.eq(unit.0))
-            .filter(case_step::Column::Status.eq("OPEN"));
-        if let Some(r) = role {
-            q = q.filter(case_step::Column::Role.eq(r));
+        let after = match page.after.as_deref() {
+            Some(a) => Some(WorkStep::parse_cursor(a).ok_or_else(|| {
+                StoreError::Rule(DomainError::new("after", ErrorCode::InvalidReference, "not a cursor of this list"))
+            })?),
+            None => None,
+        };
+        let base = || {
+            let mut q = case_step::Entity::find()
+                .filter(case_step::Column::CentreId.eq(centre.0))
+                .filter(case_step::Column::UnitId.eq(unit.0))
+                .filter(case_step::Column::Status.eq("OPEN"));
+            if let Some(r) = roles {
+                q = q.filter(case_step::Column::Role.is_in(r.iter().copied()));
+            }
+            q
+        };
+        let by_key = |q: sea_orm::Select<case_step::Entity>| {
+            q.order_by_asc(case_step::Column::CaseId).order_by_asc(case_step::Column::Step).limit(page.limit + 1)
+        };
+        // Dated steps first (in the index's order), then the undated ones: the same order on
+        // every backend, whatever it does with NULL.
+        let mut rows = Vec::new();
+        let after_in_undated = matches!(after, Some((None, ..)));
+        if !after_in_undated {
+            let mut q = base().filter(case_step::Column::DueOn.is_not_null());
+            if let Some((Some(due), case, step)) = after {
+                q = q.filter(
+                    Condition::any().add(case_step::Column::DueOn.gt(due)).add(
+                        Condition::all().add(case_step::Column::DueOn.eq(due)).add(
+                            Condition::any().add(case_step::Column::CaseId.gt(case)).add(
+                                Condition::all()
+                                    .add(case_step::Column::CaseId.eq(case))
+                                    .add(case_step::Column::Step.gt(step)),
+                            ),
+                        ),
+                    ),
+                );
+            }
+            rows = by_key(q.order_by_asc(case_step::Column::DueOn)).all(&self.db).await?;
         }
-        let offset = page.after.as_deref().and_then(|a| a.parse::<u64>().ok()).unwrap_or(0);
-        let rows = q
-            .order_by_asc(case_step::Column::DueOn)
-            .order_by_asc(case_step::Column::CaseId)
-            .order_by_asc(case_step::Column::Step)
-            .offset(offset)
-            .limit(page.limit + 1)
-            .all(&self.db)
-            .await?;
+        if (rows.len() as u64) <= page.limit {
+            let mut q = base().filter(case_step::Column::DueOn.is_null());
+            if let Some((None, case, step)) = after {
+                q = q.filter(Condition::any().add(case_step::Column::CaseId.gt(case)).add(
+                    Condition::all().add(case_step::Column::CaseId.eq(case)).add(case_step::Column::Step.gt(step)),
+                ));
+            }
+            rows.extend(by_key(q).all(&self.db).await?);
+        }
+        rows.truncate(page.limit as usize + 1);
         let ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
-        let cases = self.cases_by_ids(centre, &ids).await?;
+        let versions: HashMap<Uuid, i32> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            case::Entity::find()
+                .select_only()
+                .column(case::Column::Id)
+                .column(case::Column::Version)
+                .filter(case::Column::CentreId.eq(centre.0))
+                .filter(case::Column::Id.is_in(ids))
+                .into_tuple::<(Uuid, i32)>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .collect()
+        };
         let items = rows
             .into_iter()
-            .filter_map(|r| cases.get(&r.case_id).map(|c| WorkItem { case: c.clone(), step: r.step as u32 }))
+            .filter_map(|r| {
+                let version = u32::try_from(*versions.get(&r.case_id)?).ok()?;
+                Some(WorkStep { case: CaseId(r.case_id), step: u32::try_from(r.step).ok()?, due_on: r.due_on, version })
+            })
             .collect();
         Ok(Slice::from_overfetch(items, page.limit))
-    }
-
-    async fn cases_by_ids(&self, centre: CentreId, ids: &[Uuid]) -> Result<HashMap<Uuid, Case>> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let rows = case::Entity::find()
-            .filter(case::Column::CentreId.eq(centre.0))
-            .filter(case::Column::Id.is_in(ids.to_vec()))
-            .all(&self.db)
-            .await?;
-        Ok(self.assemble(rows).await?.into_iter().map(|c| (c.id.0, c)).collect())
     }
 
     /// Pending cases (in review or suspended) of `centre` due on or before `until`, earliest

@@ -30,7 +30,7 @@ pub use evaluation::{MAX_PERIOD_DAYS, RatedTarget};
 pub use hall::{BookingRequest, HallSignal, TicketRequest, TicketView, TransferTarget, ZoneStatus};
 pub use onedoor_domain as domain;
 pub use onedoor_store::{AlertFilter, BreakReason, BrokenLink, Chain, ChainCheck, RatingFilter};
-pub use onedoor_store::{CaseEvent, MatterFilter, Page, Slice, Store, WorkItem};
+pub use onedoor_store::{CaseEvent, MatterFilter, Page, Slice, Store, WorkItem, WorkStep};
 pub use onedoor_store::{IdPage, PluginState};
 pub use organisation::{StaffPatch, WindowPatch};
 pub use statistics::{Dimension, Figures, Reductions};

@@ -17,11 +17,13 @@ use onedoor_domain::calendar::Calendar;
 use onedoor_domain::case::{Case, CaseState, Channel};
 use onedoor_domain::catalogue::MatterStatus;
 use onedoor_domain::supervision::{
-    DeadlineLevel, FeeCharged, SupervisionSettings, deadline_marks, fee_findings, guide_gaps, irregularities,
+    DeadlineLevel, FeeCharged, RecordedDecision, SupervisionSettings, deadline_marks, fee_findings, guide_gaps,
+    irregularities,
 };
 use onedoor_domain::{Caller, CentreId, DomainError, ErrorCode, Role};
 use onedoor_store::entity::case_fact;
 use onedoor_store::{ChainCheck, MatterFilter, Page};
+use std::collections::HashSet;
 
 /// Case events read per batch by the pass.
 const EVENT_BATCH: u64 = 2_000;
@@ -91,43 +93,100 @@ fn fact(case: &Case, cal: &Calendar, today: NaiveDate) -> case_fact::Model {
     }
 }
 
+/// The deadline alerts of a case today: every level reached by the case and its open steps.
+fn deadline_alerts(case: &Case, cal: &Calendar, today: NaiveDate, settings: &SupervisionSettings) -> Vec<NewAlert> {
+    let mut out = Vec::new();
+    for mark in deadline_marks(case, cal, today, settings) {
+        for level in mark.levels() {
+            let (kind, severity) = severity(level);
+            let what = match mark.step.and_then(|s| case.steps.get(s as usize)) {
+                Some(s) => format!("step {} ({})", s.name, s.key),
+                None => "the case".to_owned(),
+            };
+            let message = match level {
+                DeadlineLevel::Warning => {
+                    format!(
+                        "case {}: {what} is due on {} ({} working days left)",
+                        case.number, mark.due, mark.remaining
+                    )
+                }
+                _ => format!("case {}: {what} was due on {} and is overdue", case.number, mark.due),
+            };
+            out.push(NewAlert {
+                kind,
+                severity,
+                subject: Some(case.number.clone()),
+                unit: mark.unit,
+                key: Some(format!(
+                    "deadline:{}:{}:{}",
+                    case.number,
+                    mark.step.map_or_else(|| "case".to_owned(), |s| s.to_string()),
+                    level.as_str()
+                )),
+                message,
+                details: serde_json::json!({
+                    "case": case.number,
+                    "step": mark.step,
+                    "due": mark.due,
+                    "level": level.as_str(),
+                })
+                .to_string(),
+            });
+        }
+    }
+    out
+}
+
+/// The irregular-handling alerts of a case, from the decisions recorded since the cursor.
+fn irregularity_alerts(case: &Case, decisions: &[RecordedDecision]) -> Vec<NewAlert> {
+    irregularities(case, decisions)
+        .into_iter()
+        .map(|finding| {
+            let kind = if matches!(finding, onedoor_domain::supervision::Irregularity::NoReason { .. }) {
+                AlertKind::NoReason
+            } else {
+                AlertKind::IrregularStep
+            };
+            NewAlert {
+                kind,
+                severity: Severity::Warning,
+                subject: Some(case.number.clone()),
+                unit: case.matters.first().map(|m| m.matter.owner_unit),
+                key: Some(format!("case:{}:{}", case.number, finding.key())),
+                message: finding.message(case),
+                details: serde_json::json!({ "case": case.number, "finding": finding.key() }).to_string(),
+            }
+        })
+        .collect()
+}
+
 impl Onedoor {
     /// One supervision pass over `centre`: its new case events, its deadlines, its guides.
+    /// Alerts the centre holds already (a pass sees an overdue case every day) are found with
+    /// one read per batch and not raised again.
     pub async fn supervise(&self, centre: CentreId) -> Result<SupervisionReport> {
         let mut report = SupervisionReport::default();
         let state = self.store.supervision_state(centre).await?;
         let cal = self.calendar(centre).await?;
         let today = self.today();
         let mut cursor = state.cursor;
+        let mut seen = HashSet::new();
         loop {
             let batch = self.store.case_events_since(centre, cursor, EVENT_BATCH).await?;
             report.events += (batch.last - cursor).max(0) as u64;
             let ids: Vec<_> = batch.cases.iter().map(|(id, _)| *id).collect();
             let cases = self.store.cases_by_id(centre, &ids).await?;
             let mut facts = Vec::with_capacity(cases.len());
+            let mut alerts = Vec::new();
             for case in &cases {
                 let decisions =
                     batch.cases.iter().find(|(id, _)| *id == case.id).map(|(_, d)| d.as_slice()).unwrap_or(&[]);
-                for finding in irregularities(case, decisions) {
-                    let kind = if matches!(finding, onedoor_domain::supervision::Irregularity::NoReason { .. }) {
-                        AlertKind::NoReason
-                    } else {
-                        AlertKind::IrregularStep
-                    };
-                    let new = NewAlert {
-                        kind,
-                        severity: Severity::Warning,
-                        subject: Some(case.number.clone()),
-                        unit: case.matters.first().map(|m| m.matter.owner_unit),
-                        key: Some(format!("case:{}:{}", case.number, finding.key())),
-                        message: finding.message(case),
-                        details: serde_json::json!({ "case": case.number, "finding": finding.key() }).to_string(),
-                    };
-                    report.raised += u64::from(self.raise_alert(centre, new).await?.is_some());
-                }
-                report.raised += self.watch_deadlines(case, &cal, today, &state.settings).await?;
+                alerts.extend(irregularity_alerts(case, decisions));
+                alerts.extend(deadline_alerts(case, &cal, today, &state.settings));
                 facts.push(fact(case, &cal, today));
+                seen.insert(case.id);
             }
+            report.raised += self.raise_new(centre, alerts).await?;
             report.cases += cases.len() as u64;
             self.store.put_case_facts(facts).await?;
             cursor = batch.last;
@@ -136,14 +195,15 @@ impl Onedoor {
                 break;
             }
         }
-        // The scheduled part: cases due within the horizon, whether or not anything happened.
+        // The scheduled part: cases due within the horizon, whether or not anything happened
+        // (those the events brought were looked at already, as of today).
         let horizon = cal.add_working_days(today, u32::from(state.settings.warn_days));
-        let due = self.store.cases_to_watch(centre, horizon).await?;
+        let mut due = self.store.cases_to_watch(centre, horizon).await?;
+        due.retain(|id| !seen.contains(id));
         for chunk in due.chunks(500) {
             let cases = self.store.cases_by_id(centre, chunk).await?;
-            for case in &cases {
-                report.raised += self.watch_deadlines(case, &cal, today, &state.settings).await?;
-            }
+            let alerts = cases.iter().flat_map(|c| deadline_alerts(c, &cal, today, &state.settings)).collect();
+            report.raised += self.raise_new(centre, alerts).await?;
             self.store.put_case_facts(cases.iter().map(|c| fact(c, &cal, today)).collect()).await?;
             report.cases += cases.len() as u64;
         }
@@ -151,59 +211,23 @@ impl Onedoor {
         Ok(report)
     }
 
-    async fn watch_deadlines(
-        &self,
-        case: &Case,
-        cal: &Calendar,
-        today: NaiveDate,
-        settings: &SupervisionSettings,
-    ) -> Result<u64> {
+    /// Raises those of `alerts` whose key the centre does not hold yet: how many were raised.
+    async fn raise_new(&self, centre: CentreId, alerts: Vec<NewAlert>) -> Result<u64> {
+        let keys: Vec<&str> = alerts.iter().filter_map(|a| a.key.as_deref()).collect();
+        let held = self.store.alert_keys_held(centre, &keys).await?;
         let mut raised = 0;
-        for mark in deadline_marks(case, cal, today, settings) {
-            for level in mark.levels() {
-                let (kind, severity) = severity(level);
-                let what = match mark.step.and_then(|s| case.steps.get(s as usize)) {
-                    Some(s) => format!("step {} ({})", s.name, s.key),
-                    None => "the case".to_owned(),
-                };
-                let message = match level {
-                    DeadlineLevel::Warning => {
-                        format!(
-                            "case {}: {what} is due on {} ({} working days left)",
-                            case.number, mark.due, mark.remaining
-                        )
-                    }
-                    _ => format!("case {}: {what} was due on {} and is overdue", case.number, mark.due),
-                };
-                let new = NewAlert {
-                    kind,
-                    severity,
-                    subject: Some(case.number.clone()),
-                    unit: mark.unit,
-                    key: Some(format!(
-                        "deadline:{}:{}:{}",
-                        case.number,
-                        mark.step.map_or_else(|| "case".to_owned(), |s| s.to_string()),
-                        level.as_str()
-                    )),
-                    message,
-                    details: serde_json::json!({
-                        "case": case.number,
-                        "step": mark.step,
-                        "due": mark.due,
-                        "level": level.as_str(),
-                    })
-                    .to_string(),
-                };
-                raised += u64::from(self.raise_alert(case.centre, new).await?.is_some());
+        for a in alerts {
+            if a.key.as_deref().is_some_and(|k| held.contains(k)) {
+                continue;
             }
+            raised += u64::from(self.raise_alert(centre, a).await?.is_some());
         }
         Ok(raised)
     }
 
     /// Published guides of `centre` with required fields empty: one alert per matter version.
     async fn check_guides(&self, centre: CentreId) -> Result<u64> {
-        let mut raised = 0;
+        let mut alerts = Vec::new();
         let mut page = Page { after: None, limit: 500 };
         let filter = MatterFilter { status: Some(MatterStatus::Active), ..MatterFilter::default() };
         loop {
@@ -213,7 +237,7 @@ impl Onedoor {
                 if gaps.is_empty() {
                     continue;
                 }
-                let new = NewAlert {
+                alerts.push(NewAlert {
                     kind: AlertKind::GuideIncomplete,
                     severity: Severity::Info,
                     subject: Some(m.guide.code.as_str().to_owned()),
@@ -226,15 +250,14 @@ impl Onedoor {
                         gaps.join(", ")
                     ),
                     details: serde_json::json!({ "matter": m.id.0, "version": m.version, "gaps": gaps }).to_string(),
-                };
-                raised += u64::from(self.raise_alert(centre, new).await?.is_some());
+                });
             }
             if !slice.has_next {
                 break;
             }
             page.after = slice.items.last().map(|m| m.guide.code.as_str().to_owned());
         }
-        Ok(raised)
+        self.raise_new(centre, alerts).await
     }
 
     /// A supervision pass over every centre.

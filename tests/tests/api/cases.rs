@@ -816,3 +816,57 @@ async fn the_centres_plugin_plans_and_joins_a_real_case_and_its_decisions_are_re
     assert_eq!(hooks_sorted, vec![("on_branch_decided".to_owned(), sha.clone()), ("plan".to_owned(), sha.clone())]);
     w.s.cleanup().await.unwrap();
 }
+
+/// A worklist is paged by key (due date, case, step): pages of two walk every open step once,
+/// earliest due first, and a cursor of another list is refused.
+#[tokio::test]
+async fn a_worklist_pages_by_due_date_and_refuses_a_foreign_cursor() {
+    let w = World::new().await;
+    let s = &w.s;
+    let p = parallel(&w).await;
+    // Five bundles on three days (two on the same day: the same due date, ordered by case).
+    let mut numbers = Vec::new();
+    for day in ["2018-03-05", "2018-03-05", "2018-03-07", "2018-03-06", "2018-03-07"] {
+        set_day(s, day);
+        let input = json!({
+            "bundle": p.bundle, "channel": "WINDOW", "window": w.window, "applicant": applicant(),
+            "materials": ["申请表", "营业执照"], "accept": true
+        });
+        let c = s.mutate(&w.pl.clerk, "submitCase", &submit_query(), input).await;
+        numbers.push(c["case"]["number"].as_str().unwrap().to_owned());
+    }
+    let q = "query($after: String) { worklist(first: 2, after: $after) { edges { cursor node { case { number } step { number dueOn } } } pageInfo { hasNextPage endCursor } } }";
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut after = Value::Null;
+    let mut pages = 0;
+    loop {
+        let d = s.gql(Some(&p.approvers[2]), q, json!({ "after": after })).await;
+        let conn = &d["worklist"];
+        for e in conn["edges"].as_array().unwrap() {
+            assert_eq!(e["node"]["step"]["number"], 2, "{d}");
+            seen.push((
+                e["node"]["step"]["dueOn"].as_str().unwrap().to_owned(),
+                e["node"]["case"]["number"].as_str().unwrap().to_owned(),
+            ));
+        }
+        pages += 1;
+        if conn["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(pages, 3, "{seen:?}");
+    let mut listed: Vec<String> = seen.iter().map(|(_, n)| n.clone()).collect();
+    listed.sort();
+    let mut expected = numbers.clone();
+    expected.sort();
+    assert_eq!(listed, expected, "every open step once");
+    assert!(seen.windows(2).all(|x| x[0].0 <= x[1].0), "earliest due first: {seen:?}");
+
+    // A cursor of another list is not a worklist cursor.
+    let d = s.gql(None, "{ matters(centre: \"pingliang\", first: 1) { pageInfo { endCursor } } }", json!({})).await;
+    let foreign = d["matters"]["pageInfo"]["endCursor"].clone();
+    let (_, body) = s.post(Some(&p.approvers[2]), q, json!({ "after": foreign })).await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_CURSOR", "{body}");
+    w.s.cleanup().await.unwrap();
+}

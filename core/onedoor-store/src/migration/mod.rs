@@ -11,6 +11,7 @@ mod m20261126_000005_plugins;
 mod m20261127_000006_evaluation;
 mod m20261127_000007_catalogue_generation;
 mod m20261127_000008_case_application;
+mod m20261127_000010_history_indexes;
 
 /// The migrator: every migration in order.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_evaluation::Migration),
             Box::new(m20261127_000007_catalogue_generation::Migration),
             Box::new(m20261127_000008_case_application::Migration),
+            Box::new(m20261127_000010_history_indexes::Migration),
         ]
     }
 }

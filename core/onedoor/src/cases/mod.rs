@@ -945,7 +945,9 @@ impl Onedoor {
     }
 
     /// Open steps in a unit's worklist, by due date. Without `unit`: the caller's own unit and
-    /// the roles they hold.
+    /// the roles they hold. A case comes from the writer's cache when the cached one is at the
+    /// version the list was read at (so never stale, whichever replica wrote it), else from the
+    /// database.
     pub async fn worklist(
         &self,
         caller: &Caller,
@@ -954,18 +956,35 @@ impl Onedoor {
         page: &Page,
     ) -> Result<Slice<WorkItem>> {
         let Some(scope) = caller.scope() else { return Err(Error::Unauthenticated) };
-        let (unit, mine) = match unit {
-            Some(u) => (u, false),
+        let (unit, roles) = match unit {
+            Some(u) => (u, None),
             None => match self.staff_unit(caller, scope).await? {
-                Some(u) => (u, true),
+                Some(u) => (u, Some(scope.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>())),
                 None => return Ok(Slice { items: Vec::new(), has_next: false }),
             },
         };
-        let mut out = self.store.worklist(caller, centre, unit, None, page).await?;
-        if mine {
-            out.items.retain(|w| w.case.steps.get(w.step as usize).is_some_and(|s| scope.has(s.role)));
+        let steps = self.store.worklist(caller, centre, unit, roles.as_deref(), page).await?;
+        let mut cases: HashMap<CaseId, Arc<Case>> = HashMap::with_capacity(steps.items.len());
+        let mut missing = Vec::new();
+        for s in &steps.items {
+            match self.case_cache.get(s.case).filter(|c| c.version == s.version && c.centre == centre) {
+                Some(c) => {
+                    cases.insert(s.case, c);
+                }
+                None => missing.push(s.case),
+            }
         }
-        Ok(out)
+        missing.sort_unstable();
+        missing.dedup();
+        for c in self.store.cases_by_id(centre, &missing).await? {
+            cases.insert(c.id, Arc::new(c));
+        }
+        let items = steps
+            .items
+            .iter()
+            .filter_map(|s| cases.get(&s.case).map(|c| WorkItem { case: c.clone(), step: s.step, cursor: s.cursor() }))
+            .collect();
+        Ok(Slice { items, has_next: steps.has_next })
     }
 
     /// Cases in review due within `days` working days from today (0: due today or overdue),
