@@ -1,11 +1,11 @@
 //! Per-request batch loaders, so a list of matters loads its owner units in one query per
 //! centre instead of one per matter.
 
+use crate::response_cache::Reads;
 use async_graphql::dataloader::Loader;
 use onedoor::Onedoor;
 use onedoor::domain::organisation::Unit;
 use onedoor::domain::{CentreId, UnitId};
-use crate::response_cache::Reads;
 use std::collections::HashMap;
 
 /// The per-request unit loader: batches look-ups, and keeps what it was fed (a list of

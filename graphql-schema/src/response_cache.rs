@@ -229,7 +229,8 @@ pub(crate) fn catalogue_only(document: &ExecutableDocument, operation_name: Opti
         },
         (DocumentOperations::Multiple(_), None) => return false,
     };
-    operation.node.ty == OperationType::Query && selects_catalogue(document, "Query", &operation.node.selection_set.node, 0)
+    operation.node.ty == OperationType::Query
+        && selects_catalogue(document, "Query", &operation.node.selection_set.node, 0)
 }
 
 fn selects_catalogue(document: &ExecutableDocument, ty: &str, set: &SelectionSet, depth: usize) -> bool {
@@ -274,8 +275,16 @@ mod tests {
     fn only_catalogue_queries_are_cacheable() {
         let list = "{ matters(centre: \"pingliang\", first: 20) { edges { node { id code name guide { promisedDays } ownerUnit { id name } } } } }";
         check(list, None, true);
-        check("query Q($c: String!) { __typename matters(centre: $c) { pageInfo { hasNextPage endCursor } nodes { code } } }", None, true);
-        check("query { matters(centre: \"x\") { nodes { ...M } } } fragment M on Matter { code guide { fees { amount } } }", None, true);
+        check(
+            "query Q($c: String!) { __typename matters(centre: $c) { pageInfo { hasNextPage endCursor } nodes { code } } }",
+            None,
+            true,
+        );
+        check(
+            "query { matters(centre: \"x\") { nodes { ...M } } } fragment M on Matter { code guide { fees { amount } } }",
+            None,
+            true,
+        );
         check("query { matters(centre: \"x\") { nodes { ... on Matter { code } } } }", None, true);
         // Not catalogue data, or not covered by the catalogue generation.
         check("{ matters(centre: \"x\") { nodes { centre { name } } } }", None, false);

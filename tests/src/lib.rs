@@ -177,11 +177,8 @@ impl TestServer {
         }
         let res = req.send().await?;
         let status = res.status().as_u16();
-        let cache = res
-            .headers()
-            .get(onedoor_graphql::http::CACHE_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let cache =
+            res.headers().get(onedoor_graphql::http::CACHE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body: Value = res.json().await?;
         Ok((status, body, cache))
     }

@@ -336,7 +336,8 @@ async fn a_cached_response_is_never_served_after_a_catalogue_change_on_another_r
     )
     .await;
     changed("an addition", Box::new(|rows| rows.iter().any(|m| m.0 == "62080000SC-XK-0999"))).await;
-    let unit = s.mutate(&pl.admin, "updateUnit", UPDATE_UNIT, json!({ "id": pl.units[0], "name": "改名后的单位" })).await;
+    let unit =
+        s.mutate(&pl.admin, "updateUnit", UPDATE_UNIT, json!({ "id": pl.units[0], "name": "改名后的单位" })).await;
     assert_eq!(unit["unit"]["name"], "改名后的单位");
     changed("a unit renamed", Box::new(|rows| rows.iter().any(|m| m.2 == "改名后的单位"))).await;
     let first = before[0].0.clone();
@@ -439,8 +440,15 @@ async fn concurrent_additions_commit_together_and_a_bad_one_fails_alone() {
     let accepted: Vec<&str> = results.iter().filter(|r| r.1.is_empty()).map(|r| r.0.as_str()).collect();
     assert_eq!(accepted.len(), 37, "every good addition is written: {results:?}");
     // Every accepted matter is there, once, at version 1.
-    let d = s.gql(Some(&pl.admin), "{ matters(first: 100, filter: { code: \"62080000SC-XK-0\" }) { nodes { code version } } }", json!({})).await;
-    let listed: Vec<&str> = d["matters"]["nodes"].as_array().unwrap().iter().filter_map(|n| n["code"].as_str()).collect();
+    let d = s
+        .gql(
+            Some(&pl.admin),
+            "{ matters(first: 100, filter: { code: \"62080000SC-XK-0\" }) { nodes { code version } } }",
+            json!({}),
+        )
+        .await;
+    let listed: Vec<&str> =
+        d["matters"]["nodes"].as_array().unwrap().iter().filter_map(|n| n["code"].as_str()).collect();
     for code in &accepted {
         assert_eq!(listed.iter().filter(|c| *c == code).count(), 1, "{code} in {listed:?}");
     }
