@@ -660,7 +660,11 @@ async fn run<E: Executor, A: Authenticate, C: ResponseCache>(
     if let Some(key) = &key
         && let Some(body) = shared.cache.get(key, &data).await
     {
-        return (StatusCode::OK, [(header::CONTENT_TYPE, media.content_type()), (CACHE_HEADER_NAME, "hit")], body)
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, media.content_type()), (header::HeaderName::from_static(CACHE_HEADER), "hit")],
+            body,
+        )
             .into_response();
     }
     let operation_name = params.operation_name.clone();
@@ -696,13 +700,15 @@ async fn run<E: Executor, A: Authenticate, C: ResponseCache>(
             Err(error) => return json_response(StatusCode::OK, media.content_type(), Err(error)),
         };
         shared.cache.put(key, ticket, body.clone());
-        return (StatusCode::OK, [(header::CONTENT_TYPE, media.content_type()), (CACHE_HEADER_NAME, "miss")], body)
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, media.content_type()), (header::HeaderName::from_static(CACHE_HEADER), "miss")],
+            body,
+        )
             .into_response();
     }
     execution_response(response, media, via_get)
 }
-
-const CACHE_HEADER_NAME: header::HeaderName = header::HeaderName::from_static(CACHE_HEADER);
 
 async fn graphql_get<E: Executor, A: Authenticate, C: ResponseCache>(
     State(shared): AppState<E, A, C>,

@@ -211,6 +211,20 @@ async fn concurrent_changes_of_one_version_have_exactly_one_winner() {
     w.s.cleanup().await.unwrap();
 }
 
+/// (code, name, owner unit's name) of each matter in `data.matters.edges`.
+fn rows(data: &serde_json::Value) -> Vec<(String, String, String)> {
+    data["matters"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let n = &e["node"];
+            let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+            (s(&n["code"]), s(&n["name"]), s(&n["ownerUnit"]["name"]))
+        })
+        .collect()
+}
+
 /// The catalogue cache: a read after any catalogue change sees it — in the process that made
 /// the change, and in another replica over the same database (a second platform here, which
 /// learns of the change only through the database's catalogue generation).
@@ -234,18 +248,7 @@ async fn a_read_after_a_catalogue_change_sees_it_on_every_replica() {
             found.map(|m| (m.guide.name.to_string(), m.status.as_str().to_owned()))
         }
     };
-    let names = |d: &serde_json::Value| -> Vec<(String, String, String)> {
-        d["matters"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                let n = &e["node"];
-                let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
-                (s(&n["code"]), s(&n["name"]), s(&n["ownerUnit"]["name"]))
-            })
-            .collect()
-    };
+    let names = rows;
     // Fill both caches.
     let before = names(&s.gql(None, LIST, json!({})).await);
     let first = before[0].0.clone();
@@ -298,17 +301,7 @@ async fn a_cached_response_is_never_served_after_a_catalogue_change_on_another_r
     let read = || async {
         let (status, body, cache) = replica.post_cached(None, PUBLIC_LIST, json!({ "c": "pingliang" })).await.unwrap();
         assert_eq!(status, 200, "{body}");
-        let rows: Vec<(String, String, String)> = body["data"]["matters"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                let n = &e["node"];
-                let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
-                (s(&n["code"]), s(&n["name"]), s(&n["ownerUnit"]["name"]))
-            })
-            .collect();
-        (rows, cache.unwrap_or_default())
+        (rows(&body["data"]), cache.unwrap_or_default())
     };
     let (before, cache) = read().await;
     assert_eq!(cache, "miss");
