@@ -59,6 +59,47 @@ pub struct AuthRejection {
     pub message: String,
 }
 
+/// A cache of serialized responses, consulted before a POSTed request is even parsed and filled
+/// after an operation ran without errors (`crate::response_cache` is the platform's). The key
+/// is the request as sent: document, operation name, variables and the negotiated media type;
+/// the cache adds the caller's part (from the request's data) and decides what it may keep.
+pub trait ResponseCache: Clone + Send + Sync + 'static {
+    /// What one admitted request records while it runs.
+    type Ticket: Send;
+
+    /// The stored response to `key` for the caller in `data`, if it may be served now.
+    fn get(&self, key: &str, data: &Data) -> impl Future<Output = Option<axum::body::Bytes>> + Send;
+
+    /// Whether the response to this operation may be kept for this caller; if so, the ticket
+    /// that records what its execution reads (`data` is the request's, to put the recorder in).
+    fn admit(&self, document: &ExecutableDocument, operation_name: Option<&str>, data: &Data) -> Option<Self::Ticket>;
+
+    /// Keeps `body`, the error-free response to `key`, if what the ticket recorded allows it.
+    fn put(&self, key: String, ticket: Self::Ticket, body: axum::body::Bytes);
+}
+
+/// No response cache.
+#[derive(Debug, Clone, Copy)]
+pub struct NoCache;
+
+impl ResponseCache for NoCache {
+    type Ticket = ();
+
+    async fn get(&self, _: &str, _: &Data) -> Option<axum::body::Bytes> {
+        None
+    }
+
+    fn admit(&self, _: &ExecutableDocument, _: Option<&str>, _: &Data) -> Option<()> {
+        None
+    }
+
+    fn put(&self, _: String, (): (), _: axum::body::Bytes) {}
+}
+
+/// The response header that tells a response served from the response cache (`hit`) from one
+/// that was executed and kept (`miss`); absent when the response was not cacheable.
+pub const CACHE_HEADER: &str = "x-onedoor-cache";
+
 /// Limits applied before execution, on the parsed document.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestLimits {
@@ -68,15 +109,17 @@ pub struct RequestLimits {
     pub max_body_bytes: usize,
 }
 
-/// The router: GET/POST /graphql, WebSocket at /graphql, GET /healthz.
-pub fn router<E, A>(executor: E, auth: A, limits: RequestLimits) -> axum::Router
+/// The router: GET/POST /graphql, WebSocket at /graphql, GET /healthz. POSTed queries go
+/// through `cache`.
+pub fn router<E, A, C>(executor: E, auth: A, limits: RequestLimits, cache: C) -> axum::Router
 where
     E: async_graphql::Executor + Clone,
     A: Authenticate,
+    C: ResponseCache,
 {
-    let state = Arc::new(Shared { executor, auth, limits });
+    let state = Arc::new(Shared { executor, auth, limits, cache });
     Router::new()
-        .route(GRAPHQL_PATH, get(graphql_get::<E, A>).post(graphql_post::<E, A>))
+        .route(GRAPHQL_PATH, get(graphql_get::<E, A, C>).post(graphql_post::<E, A, C>))
         .route("/graphql/assets/{file}", get(crate::graphiql::asset))
         .route("/healthz", get(healthz))
         .with_state(state)
@@ -99,13 +142,14 @@ mod code {
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
 }
 
-struct Shared<E, A> {
+struct Shared<E, A, C> {
     executor: E,
     auth: A,
     limits: RequestLimits,
+    cache: C,
 }
 
-type AppState<E, A> = State<Arc<Shared<E, A>>>;
+type AppState<E, A, C> = State<Arc<Shared<E, A, C>>>;
 
 async fn healthz() -> &'static str {
     "ok"
@@ -615,14 +659,44 @@ async fn authenticate_payload<A: Authenticate>(auth: &A, payload: serde_json::Va
 // Handlers
 // ---------------------------------------------------------------------------------------------------------------
 
-/// Checks the document and executes with the caller's `data`; `via_get` refuses mutations and allows caching.
-async fn run<E: Executor, A: Authenticate>(
-    shared: &Shared<E, A>,
+/// The response cache's key of a request: document, operation name, variables and media type.
+fn cache_key(params: &Params, media: MediaType) -> Option<String> {
+    let variables = serde_json::to_string(&params.variables).ok()?;
+    let op = params.operation_name.as_deref().unwrap_or("");
+    // The lengths make the concatenation unambiguous.
+    Some(format!(
+        "{}:{}:{}:{}{}{}{}",
+        params.query.len(),
+        op.len(),
+        variables.len(),
+        params.query,
+        op,
+        variables,
+        media.content_type()
+    ))
+}
+
+/// Checks the document and executes with the caller's `data`; `via_get` refuses mutations and allows HTTP caching
+/// (with `Cache-Control`); POSTed queries without extensions go through the response cache.
+async fn run<E: Executor, A: Authenticate, C: ResponseCache>(
+    shared: &Shared<E, A, C>,
     data: Data,
     media: MediaType,
     params: Params,
     via_get: bool,
 ) -> Response {
+    let key = if via_get || !params.extensions.is_empty() { None } else { cache_key(&params, media) };
+    if let Some(key) = &key
+        && let Some(body) = shared.cache.get(key, &data).await
+    {
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, media.content_type()), (header::HeaderName::from_static(CACHE_HEADER), "hit")],
+            body,
+        )
+            .into_response();
+    }
+    let operation_name = params.operation_name.clone();
     let mut request = params.into_request();
     let operation_type = match check_document(&mut request, shared.limits) {
         Ok(operation_type) => operation_type,
@@ -638,13 +712,35 @@ async fn run<E: Executor, A: Authenticate>(
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
+    let ticket = match (&key, operation_type, request.parsed_query()) {
+        (Some(_), Some(OperationType::Query), Ok(document)) => {
+            shared.cache.admit(document, operation_name.as_deref(), &data)
+        }
+        _ => None,
+    };
     request.data = data;
     let response = shared.executor.execute(request).await;
+    if let (Some(key), Some(ticket)) = (key, ticket)
+        && response.errors.is_empty()
+        && response.http_headers.is_empty()
+    {
+        let body = match serde_json::to_vec(&response) {
+            Ok(body) => axum::body::Bytes::from(body),
+            Err(error) => return json_response(StatusCode::OK, media.content_type(), Err(error)),
+        };
+        shared.cache.put(key, ticket, body.clone());
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, media.content_type()), (header::HeaderName::from_static(CACHE_HEADER), "miss")],
+            body,
+        )
+            .into_response();
+    }
     execution_response(response, media, via_get)
 }
 
-async fn graphql_get<E: Executor, A: Authenticate>(
-    State(shared): AppState<E, A>,
+async fn graphql_get<E: Executor, A: Authenticate, C: ResponseCache>(
+    State(shared): AppState<E, A, C>,
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, _body) = request.into_parts();
@@ -751,8 +847,8 @@ async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, Option<axum::Err
     Ok(bytes)
 }
 
-async fn graphql_post<E: Executor, A: Authenticate>(
-    State(shared): AppState<E, A>,
+async fn graphql_post<E: Executor, A: Authenticate, C: ResponseCache>(
+    State(shared): AppState<E, A, C>,
     request: axum::extract::Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
@@ -811,8 +907,8 @@ async fn graphql_post<E: Executor, A: Authenticate>(
     }
 }
 
-async fn websocket<E: Executor, A: Authenticate>(
-    shared: &Shared<E, A>,
+async fn websocket<E: Executor, A: Authenticate, C: ResponseCache>(
+    shared: &Shared<E, A, C>,
     parts: &mut axum::http::request::Parts,
 ) -> Response {
     let protocol = match GraphQLProtocol::from_request_parts(parts, &()).await {
@@ -907,7 +1003,7 @@ mod tests {
 
     async fn serve() -> std::net::SocketAddr {
         let schema = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot).finish();
-        let app = router(schema, TestAuth, LIMITS);
+        let app = router(schema, TestAuth, LIMITS, NoCache);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -17,6 +17,7 @@ mod ids;
 mod loader;
 mod mutation;
 mod plugins;
+mod response_cache;
 mod scalars;
 mod schema;
 pub mod simulate;
@@ -62,8 +63,10 @@ impl Authenticate for TokenAuth {
         };
         let mut data = Data::default();
         data.insert(caller);
+        let reads = response_cache::Reads::default();
+        data.insert(reads.clone());
         data.insert(loader::Units::with_cache(
-            loader::UnitLoader(self.od.clone()),
+            loader::UnitLoader { od: self.od.clone(), reads },
             tokio::spawn,
             async_graphql::dataloader::HashMapCache::default(),
         ));
@@ -149,6 +152,7 @@ pub fn app(od: Onedoor, verifier: Verifier, limits: &Limits) -> axum::Router {
         executors,
         auth,
         RequestLimits { max_aliases: limits.max_aliases, max_body_bytes: limits.max_body_bytes },
+        response_cache::CatalogueResponses::new(od.clone()),
     )
     .route("/readyz", axum::routing::get(move || readyz(od.clone())))
     // A span per request (method, path, status, latency at debug level) for operators.

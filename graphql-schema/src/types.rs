@@ -210,11 +210,17 @@ pub(crate) async fn matters_of(
         Some(f) => f.into_filter()?,
     };
     let (od, caller) = parts(ctx);
-    let (s, units) = od.matters_with_units(caller, centre, &f, &p).await.map_err(query_error)?;
-    if let Some(loader) = ctx.data_opt::<crate::loader::Units>() {
-        loader.feed_many(units.into_iter().map(|u| ((centre, u.id), u))).await;
+    let found = od.matters_with_units(caller, centre, &f, &p).await.map_err(query_error)?;
+    if let Some(reads) = ctx.data_opt::<crate::response_cache::Reads>() {
+        match found.generation {
+            Some(g) => reads.read_catalogue(centre, g),
+            None => reads.read_other(),
+        }
     }
-    Ok(connection(had, s, |m| m.guide.code.to_string(), MatterObj))
+    if let Some(loader) = ctx.data_opt::<crate::loader::Units>() {
+        loader.feed_many(found.units.into_iter().map(|u| ((centre, u.id), u))).await;
+    }
+    Ok(connection(had, found.matters, |m| m.guide.code.to_string(), MatterObj))
 }
 
 /// A building with zones and windows, run by one centre and shared by others.

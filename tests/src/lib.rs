@@ -111,7 +111,17 @@ impl TestServer {
 
     /// Starts a server with the given limits.
     pub async fn start_with(limits: Limits) -> Result<TestServer> {
-        let database_url = fresh_database().await?;
+        Self::start_on(fresh_database().await?, limits).await
+    }
+
+    /// Another replica over this server's database: its own platform (caches, writers) and
+    /// keys, sharing nothing with this one but the database. Drop it instead of cleaning it
+    /// up (the database is this server's).
+    pub async fn replica(&self) -> Result<TestServer> {
+        Self::start_on(self.database_url.clone(), Limits::default()).await
+    }
+
+    async fn start_on(database_url: String, limits: Limits) -> Result<TestServer> {
         let clock = std::sync::Arc::new(onedoor::ManualClock::new(chrono::Utc::now()));
         let od = Onedoor::open(&database_url).await?.with_clock(clock.clone());
         let keys = KeyPair::generate()?;
@@ -145,6 +155,18 @@ impl TestServer {
     /// POSTs a GraphQL request (as `application/json`, accepting
     /// `application/graphql-response+json`) and returns the status and the whole response body.
     pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> Result<(u16, Value)> {
+        let (status, body, _) = self.post_cached(token, query, variables).await?;
+        Ok((status, body))
+    }
+
+    /// [`TestServer::post`], with the response cache's header (`hit`, `miss`, or none when the
+    /// response was not cacheable).
+    pub async fn post_cached(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Result<(u16, Value, Option<String>)> {
         let mut req = self
             .http
             .post(&self.url)
@@ -155,8 +177,10 @@ impl TestServer {
         }
         let res = req.send().await?;
         let status = res.status().as_u16();
+        let cache =
+            res.headers().get(onedoor_graphql::http::CACHE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body: Value = res.json().await?;
-        Ok((status, body))
+        Ok((status, body, cache))
     }
 
     /// Runs a GraphQL operation that must succeed without errors; returns `data`.

@@ -18,6 +18,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
     Set,
 };
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Search criteria for matters; all given criteria must hold.
@@ -181,6 +182,24 @@ fn matter_row(m: &Matter) -> Result<matter::ActiveModel> {
 /// Rows per multi-row insert: well under SQLite's bound on parameters per statement.
 const BULK_ROWS: usize = 200;
 
+/// Inserts new matters and their first versions with multi-row inserts ([`BULK_ROWS`] rows
+/// per statement).
+async fn insert_rows<C: ConnectionTrait>(
+    c: &C,
+    mut rows: Vec<matter::ActiveModel>,
+    mut versions: Vec<matter_version::ActiveModel>,
+) -> Result<()> {
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(BULK_ROWS));
+        matter::Entity::insert_many(std::mem::replace(&mut rows, rest)).exec_without_returning(c).await?;
+    }
+    while !versions.is_empty() {
+        let rest = versions.split_off(versions.len().min(BULK_ROWS));
+        matter_version::Entity::insert_many(std::mem::replace(&mut versions, rest)).exec_without_returning(c).await?;
+    }
+    Ok(())
+}
+
 /// Applies `op` to a matter of the caller's centre inside `c`, checking the expected version;
 /// returns the matter as it now stands.
 async fn transition<C: ConnectionTrait>(
@@ -301,19 +320,52 @@ impl Store {
             rows.push(matter_row(&m)?);
             versions.push(version_row(&m, &meta)?);
         }
-        while !rows.is_empty() {
-            let rest = rows.split_off(rows.len().min(BULK_ROWS));
-            matter::Entity::insert_many(std::mem::replace(&mut rows, rest)).exec_without_returning(&tx).await?;
-        }
-        while !versions.is_empty() {
-            let rest = versions.split_off(versions.len().min(BULK_ROWS));
-            matter_version::Entity::insert_many(std::mem::replace(&mut versions, rest))
-                .exec_without_returning(&tx)
-                .await?;
-        }
+        insert_rows(&tx, rows, versions).await?;
         bump_catalogue(&tx, own(scope)).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Adds matters of any centres (each at version 1, operation `ADD`, in its admin's centre)
+    /// in one transaction: the owner units are read once per centre, the matters and their
+    /// versions go in with multi-row inserts, and each centre's generation is bumped once. The
+    /// answer has one entry per matter: a matter whose owner unit is not a unit of its centre
+    /// is refused (`ownerUnit`) and the others are written. A failed statement (e.g. a code
+    /// already taken) fails the whole transaction, which then writes nothing: the caller runs
+    /// the matters one at a time to tell which one it was.
+    pub async fn add_matter_batch(&self, items: &[(&Scope, &Matter, &Provenance)]) -> Result<Vec<Result<()>>> {
+        let tx = self.write().await?;
+        let mut units: HashMap<Uuid, std::collections::HashSet<Uuid>> = HashMap::new();
+        let mut answers = Vec::with_capacity(items.len());
+        let (mut rows, mut versions) = (Vec::with_capacity(items.len()), Vec::with_capacity(items.len()));
+        let mut centres: Vec<Uuid> = Vec::new();
+        for (scope, m, by) in items {
+            let centre = own(scope);
+            if !units.contains_key(&centre) {
+                units.insert(centre, crate::organisation::unit_ids(&tx, centre).await?);
+            }
+            if !units.get(&centre).is_some_and(|u| u.contains(&m.guide.owner_unit.0)) {
+                answers.push(Err(StoreError::Rule(DomainError::new(
+                    "ownerUnit",
+                    ErrorCode::InvalidReference,
+                    "the owner unit is not a unit of this centre",
+                ))));
+                continue;
+            }
+            let m = Matter { centre: scope.centre, updated_at: by.at, ..(*m).clone() };
+            rows.push(matter_row(&m)?);
+            versions.push(version_row(&m, &VersionMeta::added(by))?);
+            if !centres.contains(&centre) {
+                centres.push(centre);
+            }
+            answers.push(Ok(()));
+        }
+        insert_rows(&tx, rows, versions).await?;
+        for centre in centres {
+            bump_catalogue(&tx, centre).await?;
+        }
+        tx.commit().await?;
+        Ok(answers)
     }
 
     /// Applies a single-matter operation (change, suspend, resume, cancel) to a matter of the

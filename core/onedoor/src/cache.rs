@@ -105,6 +105,19 @@ impl CatalogueCache {
     }
 }
 
+/// A page of a centre's matters with their owner units, and the catalogue generation it was
+/// read at when it came from one snapshot (`None` when it was read from the database, whose
+/// answer carries no generation).
+#[derive(Debug)]
+pub struct MattersWithUnits {
+    /// The matters found.
+    pub matters: Slice<Matter>,
+    /// Their owner units (each once).
+    pub units: Vec<Unit>,
+    /// The centre's catalogue generation the answer holds for.
+    pub generation: Option<u64>,
+}
+
 /// Whether a search can be answered from a snapshot with exactly the store's semantics. Name
 /// search (the database's `lower`) and zone search (a join) go to the store.
 fn servable(f: &MatterFilter) -> bool {
@@ -189,7 +202,7 @@ impl Onedoor {
         centre: CentreId,
         f: &MatterFilter,
         page: &Page,
-    ) -> Result<(Slice<Matter>, Vec<Unit>)> {
+    ) -> Result<MattersWithUnits> {
         if servable(f)
             && let Some(s) = self.catalogue_snapshot(centre).await?
         {
@@ -198,12 +211,20 @@ impl Onedoor {
             ids.sort_unstable();
             ids.dedup();
             let units = ids.iter().filter_map(|id| s.units.get(id).cloned()).collect();
-            return Ok((found, units));
+            return Ok(MattersWithUnits { matters: found, units, generation: Some(s.generation) });
         }
         let found = self.store.matters(caller, centre, f, page).await?;
         let ids: Vec<UnitId> = found.items.iter().map(|m| m.guide.owner_unit).collect();
         let units = self.store.units_by_ids(centre, &ids).await?;
-        Ok((found, units))
+        Ok(MattersWithUnits { matters: found, units, generation: None })
+    }
+
+    /// The centre's catalogue generation, from a check that started after this call (joining
+    /// the catalogue cache's group check); `None` when it cannot be read. An answer computed
+    /// from a snapshot at generation `g` is still the current answer if this returns `g`: what
+    /// a response cache checks before serving a stored response.
+    pub async fn catalogue_generation(&self, centre: CentreId) -> Option<u64> {
+        self.catalogue_cache.generation(&self.store, centre).await
     }
 
     /// Units by id from the snapshot (public data), else `None`.

@@ -109,8 +109,14 @@ impl Onedoor {
         let scope = require(caller, Role::Admin)?;
         let by = provenance(scope, why)?;
         let guide = draft.parse()?;
-        let m = Matter::first_version(MatterId(new_id()), scope.centre, guide, by.at);
-        self.store.add_matter(scope, &m, &by).await.map_err(|e| Error::from_store(e, "code"))?;
+        let matter = Matter::first_version(MatterId(new_id()), scope.centre, guide, by.at);
+        // Through the group-commit writer: concurrent additions share one transaction.
+        let writer = || crate::matter_writer::MatterWriter { store: self.store.clone() };
+        let m = self
+            .matter_writer
+            .submit(writer, |reply| crate::matter_writer::Job { scope: scope.clone(), matter, by, reply })
+            .await
+            .ok_or_else(|| Error::Internal(onedoor_store::StoreError::Corrupt("the matter writer stopped".into())))??;
         self.announce(&m, CatalogueOperation::Add);
         Ok(m)
     }

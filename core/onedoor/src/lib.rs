@@ -17,12 +17,14 @@ mod group_commit;
 mod hall;
 pub mod import;
 mod lookup;
+mod matter_writer;
 mod organisation;
 pub mod plugins;
 pub mod rules;
 mod statistics;
 mod supervision;
 
+pub use cache::MattersWithUnits;
 pub use cases::{ApplicantDraft, Application, CaseAction, CaseUpdate, Clock, ManualClock, ProxyDraft, SystemClock};
 pub use catalogue::{CatalogueEvent, GuidePatch};
 pub use error::{Error, Result};
@@ -54,6 +56,7 @@ pub struct Onedoor {
     case_caches: Arc<cases::CaseCaches>,
     case_cache: Arc<cases::committer::CaseCache>,
     committer: Arc<group_commit::Writer<cases::committer::Job>>,
+    matter_writer: Arc<group_commit::Writer<matter_writer::Job>>,
     plugins: Arc<plugins::Registry>,
     halls: Arc<hall::HallState>,
     catalogue_cache: Arc<cache::CatalogueCache>,
@@ -90,6 +93,7 @@ impl Onedoor {
             case_caches: Arc::default(),
             case_cache: Arc::default(),
             committer: Arc::default(),
+            matter_writer: Arc::default(),
             plugins: Arc::default(),
             halls: Arc::default(),
             catalogue_cache: Arc::default(),

@@ -211,6 +211,20 @@ async fn concurrent_changes_of_one_version_have_exactly_one_winner() {
     w.s.cleanup().await.unwrap();
 }
 
+/// (code, name, owner unit's name) of each matter in `data.matters.edges`.
+fn rows(data: &serde_json::Value) -> Vec<(String, String, String)> {
+    data["matters"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let n = &e["node"];
+            let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+            (s(&n["code"]), s(&n["name"]), s(&n["ownerUnit"]["name"]))
+        })
+        .collect()
+}
+
 /// The catalogue cache: a read after any catalogue change sees it — in the process that made
 /// the change, and in another replica over the same database (a second platform here, which
 /// learns of the change only through the database's catalogue generation).
@@ -234,18 +248,7 @@ async fn a_read_after_a_catalogue_change_sees_it_on_every_replica() {
             found.map(|m| (m.guide.name.to_string(), m.status.as_str().to_owned()))
         }
     };
-    let names = |d: &serde_json::Value| -> Vec<(String, String, String)> {
-        d["matters"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                let n = &e["node"];
-                let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
-                (s(&n["code"]), s(&n["name"]), s(&n["ownerUnit"]["name"]))
-            })
-            .collect()
-    };
+    let names = rows;
     // Fill both caches.
     let before = names(&s.gql(None, LIST, json!({})).await);
     let first = before[0].0.clone();
@@ -280,5 +283,168 @@ async fn a_read_after_a_catalogue_change_sees_it_on_every_replica() {
     let own = names(&s.gql(Some(&pl.admin), LIST, json!({})).await);
     assert!(own.iter().any(|m| m.0 == first));
     drop(replica);
+    w.s.cleanup().await.unwrap();
+}
+
+/// The peer's read: the first matters of a centre with their owner units.
+const PUBLIC_LIST: &str = "query($c: String!) { matters(centre: $c, first: 50) { edges { node { id code name status guide { promisedDays } ownerUnit { id name } } } } }";
+
+/// The response cache: a stored response is never served after a catalogue change committed
+/// on another replica (which learns of it only through the database's catalogue generation).
+#[tokio::test]
+async fn a_cached_response_is_never_served_after_a_catalogue_change_on_another_replica() {
+    const UPDATE_UNIT: &str =
+        "mutation($input: UpdateUnitInput!) { updateUnit(input: $input) { unit { name } userErrors { code } } }";
+    let w = World::new().await;
+    let (s, pl) = (&w.s, &w.pl);
+    let replica = s.replica().await.unwrap();
+    let read = || async {
+        let (status, body, cache) = replica.post_cached(None, PUBLIC_LIST, json!({ "c": "pingliang" })).await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        (rows(&body["data"]), cache.unwrap_or_default())
+    };
+    let (before, cache) = read().await;
+    assert_eq!(cache, "miss");
+    assert_eq!(read().await, (before.clone(), "hit".to_owned()), "served from the cache while nothing changed");
+    let id = s.gql(None, PUBLIC_LIST, json!({ "c": "pingliang" })).await["matters"]["edges"][0]["node"]["id"].clone();
+
+    // Each change on the first replica: the next read on the other is executed again and shows
+    // it, and the read after that is a hit again.
+    let changed = |what: &'static str, check: Box<dyn Fn(&[(String, String, String)]) -> bool>| {
+        let read = &read;
+        async move {
+            let (rows, cache) = read().await;
+            assert_eq!(cache, "miss", "after {what}");
+            assert!(check(&rows), "after {what}: {rows:?}");
+            assert_eq!(read().await, (rows, "hit".to_owned()), "after {what}");
+        }
+    };
+    s.mutate(&pl.admin, "changeMatter", CHANGE, json!({ "id": id, "guide": { "name": "缓存之后改的名称" } })).await;
+    changed("a guide change", Box::new(|rows| rows[0].1 == "缓存之后改的名称")).await;
+    s.mutate(
+        &pl.admin,
+        "addMatter",
+        ADD_MATTER,
+        json!({ "guide": guide("62080000SC-XK-0999", "新增事项", &pl.units[0]), "note": "" }),
+    )
+    .await;
+    changed("an addition", Box::new(|rows| rows.iter().any(|m| m.0 == "62080000SC-XK-0999"))).await;
+    let unit =
+        s.mutate(&pl.admin, "updateUnit", UPDATE_UNIT, json!({ "id": pl.units[0], "name": "改名后的单位" })).await;
+    assert_eq!(unit["unit"]["name"], "改名后的单位");
+    changed("a unit renamed", Box::new(|rows| rows.iter().any(|m| m.2 == "改名后的单位"))).await;
+    let first = before[0].0.clone();
+    s.gql(Some(&pl.admin), STATUS, json!({ "input": { "id": id, "note": "暂停" } })).await;
+    changed("a suspension", Box::new(move |rows| !rows.iter().any(|m| m.0 == first))).await;
+    drop(replica);
+    w.s.cleanup().await.unwrap();
+}
+
+/// The response cache is hit by a repeated anonymous catalogue read, and keeps nothing else:
+/// staff callers, non-catalogue fields, searches read from the database, errors.
+#[tokio::test]
+async fn a_repeated_anonymous_catalogue_read_is_served_from_the_response_cache() {
+    let w = World::new().await;
+    let (s, pl) = (&w.s, &w.pl);
+    let vars = json!({ "c": "pingliang" });
+    let mut first = None;
+    let mut hits = 0;
+    for i in 0..10 {
+        let (status, body, cache) = s.post_cached(None, PUBLIC_LIST, vars.clone()).await.unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(cache.as_deref(), Some(if i == 0 { "miss" } else { "hit" }));
+        hits += usize::from(cache.as_deref() == Some("hit"));
+        assert_eq!(first.get_or_insert_with(|| body.clone()), &body, "a hit answers the same bytes' worth");
+    }
+    assert_eq!(hits, 9, "one execution for ten reads");
+    // Other variables are another entry.
+    let (_, _, cache) = s.post_cached(None, PUBLIC_LIST, json!({ "c": "kongtong" })).await.unwrap();
+    assert_eq!(cache.as_deref(), Some("miss"));
+
+    let not_kept = [
+        // A signed-in caller (visibility is per caller).
+        (Some(pl.admin.as_str()), PUBLIC_LIST, vars.clone(), false),
+        // A field outside the catalogue snapshot.
+        (None, "query($c: String!) { matters(centre: $c) { nodes { code centre { name } } } }", vars.clone(), false),
+        // A search by name goes to the database.
+        (
+            None,
+            "query($c: String!) { matters(centre: $c, filter: { name: \"登记\" }) { nodes { code } } }",
+            vars.clone(),
+            false,
+        ),
+        // An error.
+        (None, PUBLIC_LIST, json!({ "c": "nowhere" }), true),
+    ];
+    for (token, query, vars, error) in not_kept {
+        for _ in 0..2 {
+            let (status, body, cache) = s.post_cached(token, query, vars.clone()).await.unwrap();
+            assert_eq!(status, 200);
+            assert_eq!(body.get("errors").is_some(), error, "{body}");
+            assert_eq!(cache, None, "{query} {vars}");
+        }
+    }
+    w.s.cleanup().await.unwrap();
+}
+
+/// Concurrent additions share the matter writer's transactions; a bad one (a taken code, an
+/// owner unit of another centre) gets its own user error and fails none of the others.
+#[tokio::test]
+async fn concurrent_additions_commit_together_and_a_bad_one_fails_alone() {
+    let w = World::new().await;
+    let (s, pl) = (&w.s, &w.pl);
+    let add = |code: String, unit: String| async move {
+        let input = json!({ "input": { "guide": guide(&code, "并发新增", &unit) } });
+        let (status, body) = s.post(Some(&pl.admin), ADD_MATTER, input).await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        let errors: Vec<(String, String)> = body["data"]["addMatter"]["userErrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let path: Vec<&str> = e["field"].as_array().unwrap().iter().filter_map(|p| p.as_str()).collect();
+                (path.join("."), e["code"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        (code, errors)
+    };
+    let mut tries = Vec::new();
+    for i in 0..40 {
+        let (code, unit) = match i {
+            // The example's code taken before, and one code asked for twice at once.
+            7 => ("62080000SC-XK-0000".to_owned(), pl.units[0].clone()),
+            11 | 12 => ("62080000SC-XK-0500".to_owned(), pl.units[0].clone()),
+            // An owner unit of another centre.
+            23 => ("62080000SC-XK-0523".to_owned(), w.kt.units[0].clone()),
+            _ => (format!("62080000SC-XK-{:04}", 600 + i), pl.units[i % pl.units.len()].clone()),
+        };
+        tries.push(add(code, unit));
+    }
+    let results = futures_util::future::join_all(tries).await;
+    let refused = |code: &str| -> Vec<Vec<(String, String)>> {
+        results.iter().filter(|r| r.0 == code && !r.1.is_empty()).map(|r| r.1.clone()).collect()
+    };
+    assert_eq!(refused("62080000SC-XK-0000"), vec![vec![("input.guide.code".to_owned(), "DUPLICATE".to_owned())]]);
+    assert_eq!(refused("62080000SC-XK-0500"), vec![vec![("input.guide.code".to_owned(), "DUPLICATE".to_owned())]]);
+    assert_eq!(
+        refused("62080000SC-XK-0523"),
+        vec![vec![("input.guide.ownerUnit".to_owned(), "INVALID_REFERENCE".to_owned())]]
+    );
+    let accepted: Vec<&str> = results.iter().filter(|r| r.1.is_empty()).map(|r| r.0.as_str()).collect();
+    assert_eq!(accepted.len(), 37, "every good addition is written: {results:?}");
+    // Every accepted matter is there, once, at version 1.
+    let d = s
+        .gql(
+            Some(&pl.admin),
+            "{ matters(first: 100, filter: { code: \"62080000SC-XK-0\" }) { nodes { code version } } }",
+            json!({}),
+        )
+        .await;
+    let listed: Vec<&str> =
+        d["matters"]["nodes"].as_array().unwrap().iter().filter_map(|n| n["code"].as_str()).collect();
+    for code in &accepted {
+        assert_eq!(listed.iter().filter(|c| *c == code).count(), 1, "{code} in {listed:?}");
+    }
+    assert!(!listed.contains(&"62080000SC-XK-0523"));
     w.s.cleanup().await.unwrap();
 }
