@@ -232,7 +232,13 @@ const CHUNK: usize = 512;
 /// has at most ten statement shapes, which stay in the connection's statement cache, at the cost
 /// of a few more statements per batch (a batch of 300 rows takes 256 + 32 + 8 + 4).
 fn chunk_len(left: usize) -> usize {
-    let n = left.min(CHUNK);
+    power_of_two_chunk(left, CHUNK)
+}
+
+/// The largest power of two that is at most `left` and `max` (0 when `left` is 0): the row
+/// count of the next multi-row statement, so that a table's inserts have few statement shapes.
+pub(crate) fn power_of_two_chunk(left: usize, max: usize) -> usize {
+    let n = left.min(max);
     if n == 0 { 0 } else { 1 << n.ilog2() }
 }
 
@@ -1001,4 +1007,26 @@ fn to_event(r: case_event::Model) -> Result<CaseEvent> {
 /// Whether `caller` may see a case of `owner` received by `reception`.
 pub(crate) fn may_see(caller: &Caller, owner: CentreId, reception: CentreId) -> bool {
     private(caller, owner) || caller.scope().is_some_and(|s| s.centre == reception)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::power_of_two_chunk;
+
+    #[test]
+    fn chunks_are_powers_of_two_within_the_bound() {
+        assert_eq!(power_of_two_chunk(0, 512), 0);
+        assert_eq!(power_of_two_chunk(1, 512), 1);
+        assert_eq!(power_of_two_chunk(300, 512), 256);
+        assert_eq!(power_of_two_chunk(513, 512), 512);
+        assert_eq!(power_of_two_chunk(300, 200), 128);
+        // A batch of 300 rows is written as 256 + 32 + 8 + 4.
+        let (mut left, mut sizes) = (300, Vec::new());
+        while left > 0 {
+            let n = power_of_two_chunk(left, 512);
+            sizes.push(n);
+            left -= n;
+        }
+        assert_eq!(sizes, [256, 32, 8, 4]);
+    }
 }

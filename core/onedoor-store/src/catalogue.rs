@@ -182,19 +182,20 @@ fn matter_row(m: &Matter) -> Result<matter::ActiveModel> {
 /// Rows per multi-row insert: well under SQLite's bound on parameters per statement.
 const BULK_ROWS: usize = 200;
 
-/// Inserts new matters and their first versions with multi-row inserts ([`BULK_ROWS`] rows
-/// per statement).
+/// Inserts new matters and their first versions with multi-row inserts (at most
+/// [`BULK_ROWS`] rows per statement, in power-of-two chunks so that the statement cache holds
+/// few shapes).
 async fn insert_rows<C: ConnectionTrait>(
     c: &C,
     mut rows: Vec<matter::ActiveModel>,
     mut versions: Vec<matter_version::ActiveModel>,
 ) -> Result<()> {
     while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(BULK_ROWS));
+        let rest = rows.split_off(crate::cases::power_of_two_chunk(rows.len(), BULK_ROWS));
         matter::Entity::insert_many(std::mem::replace(&mut rows, rest)).exec_without_returning(c).await?;
     }
     while !versions.is_empty() {
-        let rest = versions.split_off(versions.len().min(BULK_ROWS));
+        let rest = versions.split_off(crate::cases::power_of_two_chunk(versions.len(), BULK_ROWS));
         matter_version::Entity::insert_many(std::mem::replace(&mut versions, rest)).exec_without_returning(c).await?;
     }
     Ok(())
