@@ -74,8 +74,9 @@ pub trait ResponseCache: Clone + Send + Sync + 'static {
     /// that records what its execution reads (`data` is the request's, to put the recorder in).
     fn admit(&self, document: &ExecutableDocument, operation_name: Option<&str>, data: &Data) -> Option<Self::Ticket>;
 
-    /// Keeps `body`, the error-free response to `key`, if what the ticket recorded allows it.
-    fn put(&self, key: String, ticket: Self::Ticket, body: axum::body::Bytes);
+    /// Keeps `body`, the error-free response to `key`, if what the ticket recorded allows it;
+    /// whether it was kept.
+    fn put(&self, key: String, ticket: Self::Ticket, body: axum::body::Bytes) -> bool;
 }
 
 /// No response cache.
@@ -93,7 +94,9 @@ impl ResponseCache for NoCache {
         None
     }
 
-    fn put(&self, _: String, (): (), _: axum::body::Bytes) {}
+    fn put(&self, _: String, (): (), _: axum::body::Bytes) -> bool {
+        false
+    }
 }
 
 /// The response header that tells a response served from the response cache (`hit`) from one
@@ -728,13 +731,12 @@ async fn run<E: Executor, A: Authenticate, C: ResponseCache>(
             Ok(body) => axum::body::Bytes::from(body),
             Err(error) => return json_response(StatusCode::OK, media.content_type(), Err(error)),
         };
-        shared.cache.put(key, ticket, body.clone());
-        return (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, media.content_type()), (header::HeaderName::from_static(CACHE_HEADER), "miss")],
-            body,
-        )
-            .into_response();
+        let kept = shared.cache.put(key, ticket, body.clone());
+        let mut http = (StatusCode::OK, [(header::CONTENT_TYPE, media.content_type())], body).into_response();
+        if kept {
+            http.headers_mut().insert(header::HeaderName::from_static(CACHE_HEADER), HeaderValue::from_static("miss"));
+        }
+        return http;
     }
     execution_response(response, media, via_get)
 }

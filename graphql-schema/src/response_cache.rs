@@ -189,11 +189,11 @@ impl ResponseCache for CatalogueResponses {
         data.get(&TypeId::of::<Reads>()).and_then(|d| d.downcast_ref::<Reads>()).cloned()
     }
 
-    fn put(&self, key: String, reads: Reads, body: Bytes) {
-        let Some(at) = reads.finish() else { return };
+    fn put(&self, key: String, reads: Reads, body: Bytes) -> bool {
+        let Some(at) = reads.finish() else { return false };
         let size = key.len() + body.len();
         if size > MAX_ENTRY {
-            return;
+            return false;
         }
         let mut stored = self.stored.lock().unwrap_or_else(PoisonError::into_inner);
         let key: Arc<str> = key.into();
@@ -211,6 +211,7 @@ impl ResponseCache for CatalogueResponses {
                 stored.bytes -= oldest.len() + e.body.len();
             }
         }
+        true
     }
 }
 
