@@ -512,9 +512,9 @@ fn shorten(text: &str, max: usize) -> String {
 /// The documents parsed last, by their text, with their alias counts: clients send the same few documents again
 /// and again (a desk's "call next", a board's subscription, a portal's list), and parsing is the costliest step
 /// before execution. Parsing depends on the text alone, so one cache serves every schema and caller.
-static PARSED: std::sync::LazyLock<
-    std::sync::Mutex<std::collections::HashMap<Box<str>, Arc<(ExecutableDocument, usize)>>>,
-> = std::sync::LazyLock::new(Default::default);
+static PARSED: std::sync::LazyLock<std::sync::Mutex<ParsedDocuments>> = std::sync::LazyLock::new(Default::default);
+/// Parsed documents and their alias counts, by text.
+type ParsedDocuments = std::collections::HashMap<Box<str>, Arc<(ExecutableDocument, usize)>>;
 /// The most documents kept (the cache starts over when full).
 const PARSED_DOCUMENTS: usize = 256;
 /// Longer documents are parsed every time.

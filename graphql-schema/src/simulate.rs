@@ -316,6 +316,10 @@ const CALENDAR: &str = "query($c: String!, $y: Int!) { calendar(centre: $c, year
 const DECIDED_FIELDS: &str =
     "case { id state steps { number status role unit { id } } } userErrors { field code message }";
 
+/// A mutation waiting for its document: its index in the caller's list, the field, the input
+/// type and the input.
+type Queued<'a> = (usize, &'a str, &'a str, Value);
+
 const WORKLIST: &str = "query($after: String) { worklist(first: 100, after: $after) { edges { node { case { id } step { number status role unit { id } } } } pageInfo { hasNextPage endCursor } } }";
 
 const SUPERVISE: &str = "mutation { runSupervision { report { raised } userErrors { field code message } } }";
@@ -1898,14 +1902,14 @@ impl Sim<'_> {
         ops: Vec<(usize, usize, &str, &str, Value)>,
         selection: &str,
     ) -> Vec<(usize, Result<Value>)> {
-        let mut by_person: BTreeMap<usize, Vec<(usize, &str, &str, Value)>> = BTreeMap::new();
+        let mut by_person: BTreeMap<usize, Vec<Queued<'_>>> = BTreeMap::new();
         for (i, person, field, ty, input) in ops {
             by_person.entry(person).or_default().push((i, field, ty, input));
         }
         // A case's mutations stay in one document, so that they run in order.
-        let mut docs: Vec<(usize, Vec<(usize, &str, &str, Value)>)> = Vec::new();
+        let mut docs: Vec<(usize, Vec<Queued<'_>>)> = Vec::new();
         for (person, list) in by_person {
-            let mut doc: Vec<(usize, &str, &str, Value)> = Vec::new();
+            let mut doc: Vec<Queued<'_>> = Vec::new();
             for op in list {
                 if doc.len() >= PER_DOCUMENT && doc.last().is_some_and(|last| last.0 != op.0) {
                     docs.push((person, std::mem::take(&mut doc)));

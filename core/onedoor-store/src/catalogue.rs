@@ -342,10 +342,13 @@ impl Store {
         let mut centres: Vec<Uuid> = Vec::new();
         for (scope, m, by) in items {
             let centre = own(scope);
-            if !units.contains_key(&centre) {
-                units.insert(centre, crate::organisation::unit_ids(&tx, centre).await?);
-            }
-            if !units.get(&centre).is_some_and(|u| u.contains(&m.guide.owner_unit.0)) {
+            let known = match units.entry(centre) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(crate::organisation::unit_ids(&tx, centre).await?)
+                }
+            };
+            if !known.contains(&m.guide.owner_unit.0) {
                 answers.push(Err(StoreError::Rule(DomainError::new(
                     "ownerUnit",
                     ErrorCode::InvalidReference,

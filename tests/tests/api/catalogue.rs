@@ -211,8 +211,14 @@ async fn concurrent_changes_of_one_version_have_exactly_one_winner() {
     w.s.cleanup().await.unwrap();
 }
 
-/// (code, name, owner unit's name) of each matter in `data.matters.edges`.
-fn rows(data: &serde_json::Value) -> Vec<(String, String, String)> {
+/// A matter of a list as the tests compare it: (code, name, owner unit's name).
+type ListRow = (String, String, String);
+
+/// What a list must show after a change.
+type RowsCheck = dyn Fn(&[ListRow]) -> bool;
+
+/// The [`ListRow`] of each matter in `data.matters.edges`.
+fn rows(data: &serde_json::Value) -> Vec<ListRow> {
     data["matters"]["edges"]
         .as_array()
         .unwrap()
@@ -310,7 +316,7 @@ async fn a_cached_response_is_never_served_after_a_catalogue_change_on_another_r
 
     // Each change on the first replica: the next read on the other is executed again and shows
     // it, and the read after that is a hit again.
-    let changed = |what: &'static str, check: Box<dyn Fn(&[(String, String, String)]) -> bool>| {
+    let changed = |what: &'static str, check: Box<RowsCheck>| {
         let read = &read;
         async move {
             let (rows, cache) = read().await;
