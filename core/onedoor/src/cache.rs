@@ -17,7 +17,7 @@
 use crate::{Onedoor, Result};
 use onedoor_domain::catalogue::{Matter, MatterStatus};
 use onedoor_domain::organisation::Unit;
-use onedoor_domain::{CentreId, UnitId};
+use onedoor_domain::{Caller, CentreId, MatterId, UnitId};
 use onedoor_store::{MatterFilter, Page, Slice, Store};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -29,6 +29,8 @@ pub(crate) struct Snapshot {
     generation: u64,
     /// Every matter of the centre (any status), by code in byte order.
     matters: Vec<Matter>,
+    /// Each matter's position in `matters`.
+    positions: HashMap<MatterId, usize>,
     units: HashMap<UnitId, Unit>,
 }
 
@@ -125,6 +127,16 @@ fn servable(f: &MatterFilter) -> bool {
 }
 
 impl Snapshot {
+    /// The store's matters by id, in memory: those of `ids` the caller may see (active ones
+    /// only, unless they may read the centre), in no particular order.
+    pub(crate) fn by_ids(&self, private: bool, ids: &[MatterId]) -> Vec<Matter> {
+        ids.iter()
+            .filter_map(|id| self.positions.get(id).map(|&i| &self.matters[i]))
+            .filter(|m| private || m.status == MatterStatus::Active)
+            .cloned()
+            .collect()
+    }
+
     /// The store's search, in memory: visibility, filters, then the page after `page.after`.
     fn search(&self, private: bool, f: &MatterFilter, page: &Page) -> Slice<Matter> {
         let status = match (private, f.status) {
@@ -173,7 +185,8 @@ impl Onedoor {
         let mut matters = self.store.matters(&reader, centre, &MatterFilter::default(), &everything).await?.items;
         matters.sort_by(|a, b| a.guide.code.as_str().cmp(b.guide.code.as_str()));
         let units = self.store.units(centre, &everything).await?.items.into_iter().map(|u| (u.id, u)).collect();
-        let s = Arc::new(Snapshot { generation, matters, units });
+        let positions = matters.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+        let s = Arc::new(Snapshot { generation, matters, positions, units });
         self.catalogue_cache.loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.catalogue_cache.keep(centre, s.clone());
         Ok(Some(s))
@@ -182,7 +195,7 @@ impl Onedoor {
     /// A search answered from the snapshot when it can be, else `None`.
     pub(crate) async fn cached_matters(
         &self,
-        caller: &onedoor_domain::Caller,
+        caller: &Caller,
         centre: CentreId,
         f: &MatterFilter,
         page: &Page,
@@ -198,7 +211,7 @@ impl Onedoor {
     /// one generation check.
     pub async fn matters_with_units(
         &self,
-        caller: &onedoor_domain::Caller,
+        caller: &Caller,
         centre: CentreId,
         f: &MatterFilter,
         page: &Page,

@@ -263,13 +263,19 @@ impl Onedoor {
     }
 
     /// A matter: the caller's own or supervised centres in any status; others only active.
+    /// From the catalogue cache, like [`Onedoor::matters_by_ids`].
     pub async fn matter(&self, caller: &Caller, centre: CentreId, id: MatterId) -> Result<Option<Matter>> {
-        Ok(self.store.matter(caller, centre, id).await?)
+        Ok(self.matters_by_ids(caller, centre, &[id]).await?.pop())
     }
 
-    /// Matters of a centre by id, with the visibility of [`Onedoor::matter`].
+    /// Matters of a centre by id, with the visibility of [`Onedoor::matter`], in no particular
+    /// order: from the catalogue cache (checked against the centre's generation, so never
+    /// stale), or from the store when the generation cannot be read.
     pub async fn matters_by_ids(&self, caller: &Caller, centre: CentreId, ids: &[MatterId]) -> Result<Vec<Matter>> {
-        Ok(self.store.matters_by_ids(caller, centre, ids).await?)
+        match self.catalogue_snapshot(centre).await? {
+            Some(s) => Ok(s.by_ids(caller.can_read(centre), ids)),
+            None => Ok(self.store.matters_by_ids(caller, centre, ids).await?),
+        }
     }
 
     /// Searches a centre's catalogue: from the catalogue cache (checked against the centre's
@@ -303,7 +309,7 @@ impl Onedoor {
         matters: &[MatterId],
     ) -> Result<Bundle> {
         let scope = require(caller, Role::Admin)?;
-        let found = self.store.matters_by_ids(caller, scope.centre, matters).await?;
+        let found = self.matters_by_ids(caller, scope.centre, matters).await?;
         let mut listed = Vec::with_capacity(matters.len());
         for (i, id) in matters.iter().enumerate() {
             match found.iter().find(|m| m.id == *id) {

@@ -126,7 +126,12 @@ pub(crate) struct HallState {
     members: Mutex<HashMap<Key, Stamped<Arc<Vec<CentreId>>>>>,
     seats: Mutex<HashMap<(CentreId, WindowId), Stamped<SeatOf>>>,
     zones: Mutex<HashMap<(CentreId, ZoneId), Stamped<Zone>>>,
+    /// The zone (and its code) whose windows serve a matter, per hall and asked zone.
+    ticket_zones: Mutex<HashMap<TicketZoneKey, Stamped<(ZoneId, String)>>>,
 }
+
+/// A hall, the zone a ticket asked for (if any), and the matter's centre and id.
+type TicketZoneKey = (Key, Option<ZoneId>, CentreId, MatterId);
 
 /// A cached value and when it was loaded.
 type Stamped<T> = (T, Instant);
@@ -243,7 +248,7 @@ impl Onedoor {
     }
 
     /// A hall, cached (public).
-    async fn hall_cached(&self, centre: CentreId, id: HallId) -> Result<Hall> {
+    pub(crate) async fn hall_cached(&self, centre: CentreId, id: HallId) -> Result<Hall> {
         if let Some(h) = cached(&self.halls.halls, &(centre, id)) {
             return Ok(h);
         }
@@ -252,7 +257,7 @@ impl Onedoor {
         Ok(h)
     }
 
-    async fn members_cached(&self, hall: &Hall) -> Result<Arc<Vec<CentreId>>> {
+    pub(crate) async fn members_cached(&self, hall: &Hall) -> Result<Arc<Vec<CentreId>>> {
         let key = (hall.centre, hall.id);
         if let Some(m) = cached(&self.halls.members, &key) {
             return Ok(m);
@@ -283,7 +288,7 @@ impl Onedoor {
         Ok(z)
     }
 
-    async fn seat(&self, centre: CentreId, window: WindowId) -> Result<Arc<(Window, Seat)>> {
+    pub(crate) async fn seat(&self, centre: CentreId, window: WindowId) -> Result<Arc<(Window, Seat)>> {
         if let Some(s) = cached(&self.halls.seats, &(centre, window)) {
             return Ok(s);
         }
@@ -403,8 +408,7 @@ impl Onedoor {
                 .map(|z| (z.id, z.code.to_string()))
                 .ok_or_else(|| invalid("zone", ErrorCode::Required, "name a zone or a matter"));
         };
-        let active =
-            self.store.matter(&Caller::Anonymous, mc, mid).await?.is_some_and(|m| m.status == MatterStatus::Active);
+        let active = self.matter(&Caller::Anonymous, mc, mid).await?.is_some_and(|m| m.status == MatterStatus::Active);
         if !active || !self.members_cached(hall).await?.contains(&mc) {
             return Err(invalid(
                 "matter",
@@ -412,6 +416,22 @@ impl Onedoor {
                 "no such matter among the centres sharing this hall",
             ));
         }
+        let key = ((hall.centre, hall.id), z.as_ref().map(|z| z.id), mc, mid);
+        if let Some(found) = cached(&self.halls.ticket_zones, &key) {
+            return Ok(found);
+        }
+        let found = self.serving_zone(hall, z, (mc, mid)).await?;
+        remember(&self.halls.ticket_zones, key, found.clone());
+        Ok(found)
+    }
+
+    /// The first zone (of `z` if given) with a window that serves the matter.
+    async fn serving_zone(
+        &self,
+        hall: &Hall,
+        z: Option<Zone>,
+        (mc, mid): (CentreId, MatterId),
+    ) -> Result<(ZoneId, String)> {
         let page = onedoor_store::Page { after: None, limit: 10_000 };
         for w in self.store.windows(hall, z.as_ref().map(|z| z.id), &page).await?.items {
             if self.seat(hall.centre, w.id).await?.1.matters.contains(&(mc, mid)) {
