@@ -22,7 +22,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -186,18 +186,71 @@ pub fn chain_hash(parts: &[&str]) -> String {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in h.finalize() {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
-/// A transaction carrying many case transitions (group commit). Transitions are staged; at
-/// [`commit`](CaseBatch::commit) the batch writes them with a handful of bulk statements, however
-/// many there are. Dropped without committing, it writes nothing.
+/// What a case writer knows of the case-number counters and the per-centre hash chains: their
+/// values after its last batch. A batch is staged and sealed on these values (no database read
+/// while the previous batch is still being written), and the write checks them against the
+/// database under lock: if another process moved one on, the write fails and changes nothing.
+#[derive(Debug, Default)]
+pub struct CaseHeads {
+    counters: HashMap<(Uuid, NaiveDate), i64>,
+    chains: HashMap<Uuid, ChainHead>,
+}
+
+/// The head of a centre's hash chain: the last position and its hash.
+type ChainHead = (i64, String);
+
+impl CaseHeads {
+    /// Forgets everything known: the next batch reads the heads it needs from the database.
+    pub fn clear(&mut self) {
+        self.counters.clear();
+        self.chains.clear();
+    }
+}
+
+/// Many case transitions staged together (group commit). Staging computes nothing but the
+/// numbers; [`seal`](CaseBatch::seal) turns the batch into the rows to write (state documents,
+/// hash-chained events, worklist rows) without touching the database, and
+/// [`Store::write_cases`] writes them in one transaction. Dropped before it is written, it
+/// writes nothing.
 pub struct CaseBatch {
-    tx: DatabaseTransaction,
     counters: HashMap<(Uuid, NaiveDate), (i64, i64)>,
     inserts: Vec<(Arc<Case>, EventDraft)>,
     updates: Vec<(Arc<Case>, Arc<Case>, EventDraft)>,
     calendars: HashMap<Uuid, Arc<Calendar>>,
+}
+
+/// A sealed batch: every row it writes, and the heads it was computed on (checked when it is
+/// written).
+pub struct SealedCases {
+    cases: Vec<Vec<sea_orm::Value>>,
+    applications: Vec<Vec<sea_orm::Value>>,
+    /// One per updated case: centre, id, version before, state, version, due date, doc, time.
+    updates: Vec<Vec<sea_orm::Value>>,
+    events: Vec<Vec<sea_orm::Value>>,
+    steps: Vec<case_step::ActiveModel>,
+    /// Counters: key, value before, value after.
+    counters: Vec<((Uuid, NaiveDate), i64, i64)>,
+    /// Chains: centre, head before, head after.
+    chains: Vec<(Uuid, ChainHead, ChainHead)>,
+}
+
+impl std::fmt::Debug for SealedCases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedCases")
+            .field("cases", &self.cases.len())
+            .field("updates", &self.updates.len())
+            .field("events", &self.events.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for CaseBatch {
@@ -283,41 +336,164 @@ const EVENT_COLUMNS: &[(&str, &str)] = &[
 
 impl Store {
     /// Starts a batch of case transitions.
-    pub async fn case_batch(&self) -> Result<CaseBatch> {
-        Ok(CaseBatch {
-            tx: self.write().await?,
-            counters: HashMap::new(),
-            inserts: Vec::new(),
-            updates: Vec::new(),
-            calendars: HashMap::new(),
-        })
+    pub fn case_batch(&self) -> CaseBatch {
+        CaseBatch { counters: HashMap::new(), inserts: Vec::new(), updates: Vec::new(), calendars: HashMap::new() }
     }
-}
 
-impl CaseBatch {
-    /// The next case number of `region` (its root centre) on `day`, from 1, without gaps: the
-    /// counter row is locked until the batch commits, and advances only with it.
-    pub async fn next_number(&mut self, region: CentreId, day: NaiveDate) -> Result<u64> {
-        let key = (region.0, day);
-        if !self.counters.contains_key(&key) {
-            let backend = self.tx.get_database_backend();
+    /// The committed value of a case-number counter (0 before the first number).
+    async fn counter(&self, key: (Uuid, NaiveDate)) -> Result<i64> {
+        let row = case_counter::Entity::find_by_id(key).one(&self.db).await?;
+        Ok(row.map_or(0, |r| r.next))
+    }
+
+    /// Writes a sealed batch in one transaction: checks under lock that the counters and
+    /// chains are where the batch was sealed on (else `CONFLICT` on `case heads`), writes the
+    /// new cases, updates each changed case only if it is still at the version the transition
+    /// started from (else `CONFLICT` on `case`), appends the events and worklist rows, moves
+    /// the heads on and commits. Any failure writes nothing.
+    pub async fn write_cases(&self, sealed: SealedCases) -> Result<()> {
+        let SealedCases { cases, applications, updates, events, steps, counters, chains } = sealed;
+        let tx = self.write().await?;
+        let backend = tx.get_database_backend();
+        for ((centre, day), before, _) in &counters {
             let sql = format!(
                 "SELECT next FROM case_counter WHERE centre_id = {} AND day = {}{}",
                 placeholder(backend, 1),
                 placeholder(backend, 2),
                 lock_suffix(backend)
             );
-            let row = self
-                .tx
-                .query_one_raw(Statement::from_sql_and_values(backend, sql, [region.0.into(), day.into()]))
+            let row = tx
+                .query_one_raw(Statement::from_sql_and_values(backend, sql, [(*centre).into(), (*day).into()]))
                 .await?;
-            let next: i64 = match row {
+            let stored: i64 = match row {
                 Some(r) => r.try_get("", "next")?,
                 None => 0,
             };
-            self.counters.insert(key, (next, next));
+            if stored != *before {
+                return Err(StoreError::Conflict { what: "case heads" });
+            }
         }
-        let entry = self.counters.get_mut(&key).ok_or_else(|| corrupt("counter", "missing"))?;
+        for (centre, before, _) in &chains {
+            if chain_head_of(&tx, backend, *centre).await? != *before {
+                return Err(StoreError::Conflict { what: "case heads" });
+            }
+        }
+        insert_rows(&tx, "cases", CASE_COLUMNS, cases).await?;
+        insert_rows(&tx, "case_application", APPLICATION_COLUMNS, applications).await?;
+        let expected = updates.len() as u64;
+        let mut written: u64 = 0;
+        let mut rest = updates;
+        while !rest.is_empty() {
+            let chunk: Vec<Vec<sea_orm::Value>> = rest.drain(..chunk_len(rest.len())).collect();
+            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 8);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for row in chunk {
+                let n = values.len();
+                let p = |i: usize| placeholder(backend, n + i);
+                tuples.push(match backend {
+                    DatabaseBackend::Postgres => format!(
+                        "({}::uuid, {}::uuid, {}::int, {}::text, {}::int, {}::date, {}::json, {}::timestamptz)",
+                        p(1),
+                        p(2),
+                        p(3),
+                        p(4),
+                        p(5),
+                        p(6),
+                        p(7),
+                        p(8)
+                    ),
+                    _ => "(?, ?, ?, ?, ?, ?, ?, ?)".to_owned(),
+                });
+                values.extend(row);
+            }
+            let sql = match backend {
+                DatabaseBackend::Postgres => format!(
+                    "UPDATE cases SET state = v.state, version = v.version, due_on = v.due_on, doc = v.doc, \
+                     updated_at = v.at FROM (VALUES {}) AS v(centre_id, id, before, state, version, due_on, doc, at) \
+                     WHERE cases.centre_id = v.centre_id AND cases.id = v.id AND cases.version = v.before",
+                    tuples.join(", ")
+                ),
+                _ => format!(
+                    "UPDATE cases SET state = v.state, version = v.version, due_on = v.due_on, doc = v.doc, \
+                     updated_at = v.at FROM (SELECT column1 AS centre_id, column2 AS id, column3 AS before, \
+                     column4 AS state, column5 AS version, column6 AS due_on, column7 AS doc, column8 AS at \
+                     FROM (VALUES {})) AS v WHERE cases.centre_id = v.centre_id AND cases.id = v.id \
+                     AND cases.version = v.before",
+                    tuples.join(", ")
+                ),
+            };
+            written += tx.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?.rows_affected();
+        }
+        if written != expected {
+            // Dropping the transaction rolls back what was written.
+            return Err(StoreError::Conflict { what: "case" });
+        }
+        insert_rows(&tx, "case_event", EVENT_COLUMNS, events).await?;
+        let mut steps = steps;
+        while !steps.is_empty() {
+            let chunk: Vec<case_step::ActiveModel> = steps.drain(..chunk_len(steps.len())).collect();
+            case_step::Entity::insert_many(chunk)
+                .on_conflict(
+                    OnConflict::columns([
+                        case_step::Column::CentreId,
+                        case_step::Column::CaseId,
+                        case_step::Column::Step,
+                    ])
+                    .update_columns([case_step::Column::Status, case_step::Column::DueOn])
+                    .to_owned(),
+                )
+                .exec_without_returning(&tx)
+                .await?;
+        }
+        for ((centre, day), _, next) in counters {
+            let row = case_counter::ActiveModel { centre_id: Set(centre), day: Set(day), next: Set(next) };
+            case_counter::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([case_counter::Column::CentreId, case_counter::Column::Day])
+                        .update_column(case_counter::Column::Next)
+                        .to_owned(),
+                )
+                .exec_without_returning(&tx)
+                .await?;
+        }
+        for (centre, _, (seq, hash)) in chains {
+            let row = chain_head::ActiveModel { centre_id: Set(centre), seq: Set(seq), hash: Set(hash) };
+            chain_head::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(chain_head::Column::CentreId)
+                        .update_columns([chain_head::Column::Seq, chain_head::Column::Hash])
+                        .to_owned(),
+                )
+                .exec_without_returning(&tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl CaseBatch {
+    /// The next case number of `region` (its root centre) on `day`, from 1, without gaps:
+    /// counted on from `heads` (or the database, the first time), checked when the batch is
+    /// written.
+    pub async fn next_number(
+        &mut self,
+        store: &Store,
+        heads: &CaseHeads,
+        region: CentreId,
+        day: NaiveDate,
+    ) -> Result<u64> {
+        let key = (region.0, day);
+        let entry = match self.counters.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let start = match heads.counters.get(&key) {
+                    Some(v) => *v,
+                    None => store.counter(key).await?,
+                };
+                slot.insert((start, start))
+            }
+        };
         entry.1 += 1;
         u64::try_from(entry.1).map_err(|e| corrupt("counter", e))
     }
@@ -338,27 +514,32 @@ impl CaseBatch {
         self.inserts.push((c, event));
     }
 
-    /// Stages `next`, computed from `before`. At commit it is written only if the stored case
-    /// is still at `before`'s version; otherwise the case is reported as a conflict.
+    /// Stages `next`, computed from `before`. It is written only if the stored case is still at
+    /// `before`'s version.
     pub fn update(&mut self, before: Arc<Case>, next: Arc<Case>, cal: Arc<Calendar>, event: EventDraft) {
         self.calendars.insert(next.centre.0, cal);
         self.updates.push((before, next, event));
     }
 
-    /// Writes the staged cases with a version check on each updated one, appends the events
-    /// (hash-chained per centre) and worklist rows, advances counters and chains, and commits.
-    /// Returns the cases whose stored version had moved on: nothing of theirs was written. When
-    /// some but not all of the updated cases had moved on, fails with `CONFLICT` and writes
-    /// nothing: run the transitions again in smaller batches (one alone is always answered).
-    pub async fn commit(self) -> Result<HashSet<CaseId>> {
-        let CaseBatch { tx, counters, inserts, updates, calendars } = self;
-        let backend = tx.get_database_backend();
+    /// Whether nothing is staged.
+    pub fn is_empty(&self) -> bool {
+        self.inserts.is_empty() && self.updates.is_empty()
+    }
+
+    /// Computes every row the batch writes: the cases' documents, one row per updated case
+    /// (its first base version, its last state), the events in order hash-chained per centre,
+    /// the worklist rows (last state per step). Counts on from `heads` (reading a chain head
+    /// the first time) and moves them on to where the batch leaves them, as if it were
+    /// written: the next batch can be sealed while this one is being written. If the write
+    /// fails, clear `heads`.
+    pub async fn seal(self, store: &Store, heads: &mut CaseHeads) -> Result<SealedCases> {
+        let CaseBatch { counters, inserts, updates, calendars } = self;
         let cal_of = |c: &Case| calendars.get(&c.centre.0).cloned().unwrap_or_default();
 
-        // New cases.
-        let mut rows = Vec::with_capacity(inserts.len());
+        let mut cases = Vec::with_capacity(inserts.len());
+        let mut applications = Vec::with_capacity(inserts.len());
         for (c, e) in &inserts {
-            rows.push(vec![
+            cases.push(vec![
                 c.centre.0.into(),
                 c.id.0.into(),
                 c.number.as_str().into(),
@@ -373,15 +554,9 @@ impl CaseBatch {
                 case_doc::state(c)?.into(),
                 e.at.into(),
             ]);
+            applications.push(vec![c.centre.0.into(), c.id.0.into(), case_doc::application(c)?.into()]);
         }
-        insert_rows(&tx, "cases", CASE_COLUMNS, rows).await?;
-        let applications = inserts
-            .iter()
-            .map(|(c, _)| Ok(vec![c.centre.0.into(), c.id.0.into(), case_doc::application(c)?.into()]))
-            .collect::<Result<Vec<_>>>()?;
-        insert_rows(&tx, "case_application", APPLICATION_COLUMNS, applications).await?;
 
-        // Updated cases: one row per case (its first base version, its last state).
         let mut order: Vec<CaseId> = Vec::new();
         let mut collapsed: HashMap<CaseId, (u32, Arc<Case>, DateTime<Utc>)> = HashMap::new();
         for (before, next, e) in &updates {
@@ -396,98 +571,48 @@ impl CaseBatch {
                 }
             }
         }
-        let mut written: u64 = 0;
-        let mut rest: &[CaseId] = &order;
-        while !rest.is_empty() {
-            let (chunk, tail) = rest.split_at(chunk_len(rest.len()));
-            rest = tail;
-            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 8);
-            let mut tuples = Vec::with_capacity(chunk.len());
-            for id in chunk {
-                let Some((before, next, at)) = collapsed.get(id) else { continue };
-                let n = values.len();
-                let p = |i: usize| placeholder(backend, n + i);
-                tuples.push(match backend {
-                    DatabaseBackend::Postgres => format!(
-                        "({}::uuid, {}::uuid, {}::int, {}::text, {}::int, {}::date, {}::json, {}::timestamptz)",
-                        p(1),
-                        p(2),
-                        p(3),
-                        p(4),
-                        p(5),
-                        p(6),
-                        p(7),
-                        p(8)
-                    ),
-                    _ => "(?, ?, ?, ?, ?, ?, ?, ?)".to_owned(),
-                });
-                values.push(next.centre.0.into());
-                values.push(next.id.0.into());
-                values.push((*before as i32).into());
-                values.push(next.state.as_str().into());
-                values.push((next.version as i32).into());
-                values.push(next.due(&cal_of(next)).into());
-                values.push(case_doc::state(next)?.into());
-                values.push((*at).into());
-            }
-            let sql = match backend {
-                DatabaseBackend::Postgres => format!(
-                    "UPDATE cases SET state = v.state, version = v.version, due_on = v.due_on, doc = v.doc, \
-                     updated_at = v.at FROM (VALUES {}) AS v(centre_id, id, before, state, version, due_on, doc, at) \
-                     WHERE cases.centre_id = v.centre_id AND cases.id = v.id AND cases.version = v.before",
-                    tuples.join(", ")
-                ),
-                _ => format!(
-                    "UPDATE cases SET state = v.state, version = v.version, due_on = v.due_on, doc = v.doc, \
-                     updated_at = v.at FROM (SELECT column1 AS centre_id, column2 AS id, column3 AS before, \
-                     column4 AS state, column5 AS version, column6 AS due_on, column7 AS doc, column8 AS at \
-                     FROM (VALUES {})) AS v WHERE cases.centre_id = v.centre_id AND cases.id = v.id \
-                     AND cases.version = v.before",
-                    tuples.join(", ")
-                ),
-            };
-            written += tx.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?.rows_affected();
+        let mut update_rows = Vec::with_capacity(order.len());
+        for id in &order {
+            let Some((before, next, at)) = collapsed.get(id) else { continue };
+            update_rows.push(vec![
+                next.centre.0.into(),
+                next.id.0.into(),
+                (*before as i32).into(),
+                next.state.as_str().into(),
+                (next.version as i32).into(),
+                next.due(&cal_of(next)).into(),
+                case_doc::state(next)?.into(),
+                (*at).into(),
+            ]);
         }
-        // Every case written, or none (each was moved on by another process): both are exact.
-        // Some but not all: which ones is not known, so the batch fails and the writer runs
-        // its transitions one by one (a batch of one is always exact).
-        let conflicts: HashSet<CaseId> = if written == order.len() as u64 {
-            HashSet::new()
-        } else if written == 0 {
-            order.iter().copied().collect()
-        } else {
-            return Err(crate::StoreError::Conflict { what: "case batch" });
-        };
 
-        // Events, in order, hash-chained per centre; worklist rows, last state per step.
-        let mut chains: HashMap<Uuid, (i64, i64, String)> = HashMap::new();
+        let mut chains: HashMap<Uuid, (ChainHead, ChainHead)> = HashMap::new();
         let mut events = Vec::with_capacity(inserts.len() + updates.len());
         let mut steps: HashMap<(Uuid, i32), case_step::ActiveModel> = HashMap::new();
         let mut step_order: Vec<(Uuid, i32)> = Vec::new();
-        let staged = inserts
-            .iter()
-            .map(|(c, e)| (None, c, e))
-            .chain(updates.iter().map(|(b, c, e)| (Some(b), c, e)))
-            .filter(|(_, c, _)| !conflicts.contains(&c.id));
+        let staged = inserts.iter().map(|(c, e)| (None, c, e)).chain(updates.iter().map(|(b, c, e)| (Some(b), c, e)));
         for (before, c, e) in staged {
             let centre = c.centre.0;
             if let std::collections::hash_map::Entry::Vacant(slot) = chains.entry(centre) {
-                let (seq, hash) = chain_head_of(&tx, backend, centre).await?;
-                slot.insert((seq, seq, hash));
+                let head = match heads.chains.get(&centre) {
+                    Some(h) => h.clone(),
+                    None => store.chain_head(centre).await?,
+                };
+                slot.insert((head.clone(), head));
             }
-            let chain = chains.get_mut(&centre).ok_or_else(|| corrupt("chain", "missing"))?;
-            chain.1 += 1;
+            let (_, chain) = chains.get_mut(&centre).ok_or_else(|| corrupt("chain", "missing"))?;
+            chain.0 += 1;
             let seq = if before.is_some() { c.version as i32 } else { 1 };
             let changes = serde_json::to_string(&e.changes).map_err(|err| corrupt("changes", err))?;
             let from = if before.is_some() { e.from.as_str() } else { CaseState::Submitted.as_str() };
             let actor = e.actor.map(|a| a.0);
             let hash = event_hash(
-                &chain.2,
+                &chain.1,
                 &HashedEvent {
                     centre,
                     case: c.id.0,
                     seq,
-                    chain_seq: chain.1,
+                    chain_seq: chain.0,
                     at: &e.at,
                     actor,
                     roles: &e.roles,
@@ -499,12 +624,12 @@ impl CaseBatch {
                     changes: &changes,
                 },
             );
-            let prev = std::mem::replace(&mut chain.2, hash.clone());
+            let prev = std::mem::replace(&mut chain.1, hash.clone());
             events.push(vec![
                 centre.into(),
                 c.id.0.into(),
                 seq.into(),
-                chain.1.into(),
+                chain.0.into(),
                 e.at.into(),
                 actor.into(),
                 e.roles.as_str().into(),
@@ -531,53 +656,26 @@ impl CaseBatch {
                 }
             }
         }
-        insert_rows(&tx, "case_event", EVENT_COLUMNS, events).await?;
-        let mut steps: Vec<case_step::ActiveModel> = step_order.iter().filter_map(|k| steps.remove(k)).collect();
-        while !steps.is_empty() {
-            let chunk: Vec<case_step::ActiveModel> = steps.drain(..chunk_len(steps.len())).collect();
-            case_step::Entity::insert_many(chunk)
-                .on_conflict(
-                    OnConflict::columns([
-                        case_step::Column::CentreId,
-                        case_step::Column::CaseId,
-                        case_step::Column::Step,
-                    ])
-                    .update_columns([case_step::Column::Status, case_step::Column::DueOn])
-                    .to_owned(),
-                )
-                .exec_without_returning(&tx)
-                .await?;
+        let steps: Vec<case_step::ActiveModel> = step_order.iter().filter_map(|k| steps.remove(k)).collect();
+        let counters: Vec<_> =
+            counters.into_iter().filter(|(_, (start, next))| next != start).map(|(k, (a, b))| (k, a, b)).collect();
+        let chains: Vec<_> = chains.into_iter().map(|(centre, (before, after))| (centre, before, after)).collect();
+        for (key, _, next) in &counters {
+            heads.counters.insert(*key, *next);
         }
-        for ((centre, day), (start, next)) in counters {
-            if next == start {
-                continue;
-            }
-            let row = case_counter::ActiveModel { centre_id: Set(centre), day: Set(day), next: Set(next) };
-            case_counter::Entity::insert(row)
-                .on_conflict(
-                    OnConflict::columns([case_counter::Column::CentreId, case_counter::Column::Day])
-                        .update_column(case_counter::Column::Next)
-                        .to_owned(),
-                )
-                .exec_without_returning(&tx)
-                .await?;
+        for (centre, _, after) in &chains {
+            heads.chains.insert(*centre, after.clone());
         }
-        for (centre, (start, seq, hash)) in chains {
-            if seq == start {
-                continue;
-            }
-            let row = chain_head::ActiveModel { centre_id: Set(centre), seq: Set(seq), hash: Set(hash) };
-            chain_head::Entity::insert(row)
-                .on_conflict(
-                    OnConflict::column(chain_head::Column::CentreId)
-                        .update_columns([chain_head::Column::Seq, chain_head::Column::Hash])
-                        .to_owned(),
-                )
-                .exec_without_returning(&tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(conflicts)
+        Ok(SealedCases { cases, applications, updates: update_rows, events, steps, counters, chains })
+    }
+}
+
+impl Store {
+    /// The committed head of `centre`'s chain: its last position and hash (0 and empty before
+    /// the first event).
+    async fn chain_head(&self, centre: Uuid) -> Result<ChainHead> {
+        let row = chain_head::Entity::find_by_id(centre).one(&self.db).await?;
+        Ok(row.map_or((0, String::new()), |r| (r.seq, r.hash)))
     }
 }
 
@@ -1011,7 +1109,13 @@ pub(crate) fn may_see(caller: &Caller, owner: CentreId, reception: CentreId) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::power_of_two_chunk;
+    use super::{chain_hash, power_of_two_chunk};
+
+    #[test]
+    fn a_chain_link_is_sha256_over_zero_terminated_parts_in_lowercase_hex() {
+        // sha256(b"a\0bc\0"): stored chains are checked against this, so it must never change.
+        assert_eq!(chain_hash(&["a", "bc"]), "aa795aa4bbb6117911ef062e271bcb05ccfd58ea439da7d46a44e3a3fcefa790");
+    }
 
     #[test]
     fn chunks_are_powers_of_two_within_the_bound() {

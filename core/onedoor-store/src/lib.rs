@@ -24,7 +24,9 @@ mod plugins;
 
 pub use alerts::{AlertFilter, alert_event_hash};
 pub use audit::{BreakReason, BrokenLink, Chain, ChainCheck};
-pub use cases::{CaseBatch, CaseEvent, EventDraft, HashedEvent, WorkItem, WorkStep, chain_hash, event_hash};
+pub use cases::{
+    CaseBatch, CaseEvent, CaseHeads, EventDraft, HashedEvent, SealedCases, WorkItem, WorkStep, chain_hash, event_hash,
+};
 pub use catalogue::{MatterFilter, Provenance, SplitPart};
 pub use evaluation::{EventsSince, RatingFilter, SupervisionState};
 pub use hall::{QueueBatch, QueueRecord, TicketChange};

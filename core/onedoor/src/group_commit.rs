@@ -23,6 +23,13 @@ pub(crate) trait Batcher: Send + 'static {
     /// committed. Returns the jobs to run again in the next batch (for example those whose
     /// state another process changed meanwhile); they run before any newer job.
     fn run(&mut self, jobs: Vec<Self::Job>) -> impl Future<Output = Vec<Self::Job>> + Send;
+
+    /// Finishes the batch still being written, if the batcher writes one batch while it
+    /// prepares the next (a pipeline): called whenever no job is waiting, so that no request
+    /// waits for a next batch that may never come. Returns the jobs to run again.
+    fn settle(&mut self) -> impl Future<Output = Vec<Self::Job>> + Send {
+        async { Vec::new() }
+    }
 }
 
 /// A group-commit writer, started on first use (inside the runtime of the first request).
@@ -68,6 +75,17 @@ fn start<B: Batcher>(mut batcher: B) -> mpsc::Sender<B::Job> {
         let mut again: Vec<B::Job> = Vec::new();
         loop {
             let mut jobs = std::mem::take(&mut again);
+            if jobs.is_empty() {
+                match rx.try_recv() {
+                    Ok(j) => jobs.push(j),
+                    Err(_) => {
+                        again = batcher.settle().await;
+                        if !again.is_empty() {
+                            continue;
+                        }
+                    }
+                }
+            }
             if jobs.is_empty() {
                 match rx.recv().await {
                     Some(j) => jobs.push(j),

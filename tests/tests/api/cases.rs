@@ -312,19 +312,7 @@ async fn two_clerks_deciding_one_step_at_once_one_wins() {
         let input = json!({ "case": id, "step": 1, "decision": decision, "comment": format!("clerk {i}") });
         let (q, t) = (decide.clone(), tokens[i % 2].clone());
         let s2 = s.url.clone();
-        tasks.push(tokio::spawn(async move {
-            let body: Value = reqwest::Client::new()
-                .post(&s2)
-                .bearer_auth(t)
-                .json(&json!({ "query": q, "variables": { "input": input } }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["data"]["decideStep"].clone()
-        }));
+        tasks.push(tokio::spawn(async move { post_alone(s2, t, q, input).await["decideStep"].clone() }));
     }
     let mut wins = 0;
     let mut conflicts = 0;
@@ -353,6 +341,28 @@ async fn two_clerks_deciding_one_step_at_once_one_wins() {
     w.s.cleanup().await.unwrap();
 }
 
+/// Posts a mutation with `input` over its own HTTP connection (so that many run at once) and
+/// returns the response's `data`.
+async fn post_alone(url: String, token: String, query: String, input: Value) -> Value {
+    let body: Value = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(token)
+        .json(&json!({ "query": query, "variables": { "input": input } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["data"].clone()
+}
+
+/// Submits an application with [`post_alone`] and returns the case number, if a case was made.
+async fn submitted_number(url: String, token: String, input: Value) -> Option<String> {
+    let data = post_alone(url, token, submit_query(), input).await;
+    data["submitCase"]["case"]["number"].as_str().map(str::to_owned)
+}
+
 #[tokio::test]
 async fn case_numbers_have_no_gaps_or_duplicates_under_concurrent_acceptance() {
     let w = World::new().await;
@@ -370,20 +380,7 @@ async fn case_numbers_have_no_gaps_or_duplicates_under_concurrent_acceptance() {
         let id_number = if i % 10 == 7 { "bad id!".to_owned() } else { format!("62080219900101{i:04}") };
         let input = json!({ "matters": [matter], "channel": "WINDOW", "window": w.window, "applicant": { "kind": "PERSON", "name": "张三", "idNumber": id_number }, "materials": ["申请表", "营业执照"], "accept": true });
         let url = s.url.clone();
-        let q = submit_query();
-        tasks.push(tokio::spawn(async move {
-            let body: Value = reqwest::Client::new()
-                .post(&url)
-                .bearer_auth(token)
-                .json(&json!({ "query": q, "variables": { "input": input } }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["data"]["submitCase"]["case"]["number"].as_str().map(str::to_owned)
-        }));
+        tasks.push(tokio::spawn(submitted_number(url, token, input)));
     }
     let mut seqs = Vec::new();
     for t in tasks {
@@ -394,6 +391,38 @@ async fn case_numbers_have_no_gaps_or_duplicates_under_concurrent_acceptance() {
     }
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=36).collect::<Vec<_>>());
+    w.s.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn two_replicas_accepting_at_once_share_one_gapless_sequence_and_one_unbroken_chain() {
+    // Each replica's case writer counts numbers and chains events on from what it wrote last;
+    // the other replica moves both on, so every write checks them under lock and starts again
+    // when they moved.
+    let w = World::new().await;
+    let s = &w.s;
+    set_day(s, "2018-03-02");
+    let r2 = s.replica().await.unwrap();
+    set_day(&r2, "2018-03-02");
+    let clerk2 = r2.token("pingliang", Uuid::now_v7(), &["WINDOW_CLERK"]);
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let (url, token) =
+            if i % 2 == 0 { (s.url.clone(), w.pl.clerk.clone()) } else { (r2.url.clone(), clerk2.clone()) };
+        let input = json!({ "matters": [w.pl.matters[0]], "channel": "WINDOW", "window": w.window, "applicant": applicant(), "materials": ["申请表", "营业执照"], "accept": true });
+        tasks.push(tokio::spawn(submitted_number(url, token, input)));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        let n = t.await.unwrap().expect("every application is accepted");
+        seqs.push(n.rsplit('-').next().unwrap().parse::<u32>().unwrap());
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=30).collect::<Vec<_>>());
+    for check in s.od.verify_audit_all().await.unwrap() {
+        assert!(check.broken.is_none(), "{check:?}");
+    }
+    drop(r2);
     w.s.cleanup().await.unwrap();
 }
 

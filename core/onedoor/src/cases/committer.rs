@@ -16,7 +16,7 @@ use crate::{Error, Result};
 use onedoor_domain::CaseId;
 use onedoor_domain::calendar::Calendar;
 use onedoor_domain::case::Case;
-use onedoor_store::{CaseBatch, EventDraft, Store};
+use onedoor_store::{CaseBatch, CaseHeads, EventDraft, SealedCases, Store};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -90,49 +90,184 @@ impl CaseCache {
     }
 }
 
-/// The case writer: runs case transitions in batches through the group-commit writer.
+/// The case writer: runs case transitions in batches through the group-commit writer, as a
+/// pipeline of two: while one batch is being written (on the database's side), the next is
+/// staged and sealed (transitions, documents, hashes) on the state the first leaves, so the
+/// writer's own work and the database's overlap. Each request is answered after its batch
+/// committed; if a batch fails, the one prepared on it is void and runs again.
 pub(crate) struct Committer {
     pub store: Store,
     pub cache: Arc<CaseCache>,
+    /// The counters and chains as the last sealed batch leaves them.
+    pub heads: CaseHeads,
+    /// The batch being written.
+    pub in_flight: Option<InFlight>,
 }
+
+impl Committer {
+    pub(crate) fn new(store: Store, cache: Arc<CaseCache>) -> Self {
+        Committer { store, cache, heads: CaseHeads::default(), in_flight: None }
+    }
+}
+
+/// A batch being written: its jobs with the cases they produce, and the write.
+pub(crate) struct InFlight {
+    staged: Vec<(Job, Arc<Case>)>,
+    latest: HashMap<CaseId, Arc<Case>>,
+    write: tokio::task::JoinHandle<onedoor_store::Result<()>>,
+}
+
+/// A batch after staging.
+enum Prepared {
+    /// Every job was refused (and answered).
+    Nothing,
+    /// Ready to write.
+    Sealed { staged: Vec<(Job, Arc<Case>)>, latest: HashMap<CaseId, Arc<Case>>, sealed: Box<SealedCases> },
+    /// A database read failed while staging: these jobs are not answered yet.
+    Failed(Vec<Job>),
+}
+
+/// How often a job alone is staged again when another process moved the counters or chains
+/// on between its staging and its write.
+const HEAD_ATTEMPTS: usize = 5;
 
 impl Batcher for Committer {
     type Job = Job;
     const MAX_BATCH: usize = MAX_BATCH;
 
     async fn run(&mut self, jobs: Vec<Job>) -> Vec<Job> {
-        if let Err(jobs) = run_batch(&self.store, &self.cache, jobs).await {
-            // The batch failed as a whole (a database error): run each job alone, so one bad
-            // job cannot fail the others.
-            for job in jobs {
-                if let Err(mut failed) = run_batch(&self.store, &self.cache, vec![job]).await
-                    && let Some(job) = failed.pop()
-                {
-                    let _ = job.reply.send(Err(Error::Internal(onedoor_store::StoreError::Corrupt(
-                        "the case could not be written".into(),
-                    ))));
+        let flight = self.in_flight.as_ref().map(|f| &f.latest);
+        let prepared = prepare(&self.store, &self.cache, &mut self.heads, flight, jobs).await;
+        let base_written = self.finish().await;
+        match prepared {
+            Prepared::Nothing => Vec::new(),
+            // Prepared on a batch that failed: run again, from what is stored.
+            Prepared::Sealed { staged, .. } if !base_written => staged.into_iter().map(|(j, _)| j).collect(),
+            Prepared::Sealed { staged, latest, sealed } => {
+                let store = self.store.clone();
+                let write = tokio::spawn(async move { store.write_cases(*sealed).await });
+                self.in_flight = Some(InFlight { staged, latest, write });
+                Vec::new()
+            }
+            Prepared::Failed(jobs) => {
+                self.heads.clear();
+                for job in jobs {
+                    self.run_alone(job).await;
                 }
+                Vec::new()
             }
         }
+    }
+
+    async fn settle(&mut self) -> Vec<Job> {
+        self.finish().await;
         Vec::new()
     }
 }
 
-/// Runs `jobs` in one transaction. On a database error, gives back every job whose request has
-/// not been answered (none is answered with success before the commit).
-async fn run_batch(store: &Store, cache: &CaseCache, jobs: Vec<Job>) -> std::result::Result<(), Vec<Job>> {
-    let mut batch = match store.case_batch().await {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::error!(error = %e, "case batch could not start");
-            return Err(jobs);
+impl Committer {
+    /// Waits for the batch in flight and answers its jobs: after its commit, or, if it failed,
+    /// by running each of them alone. Whether it was written (true when none was in flight).
+    async fn finish(&mut self) -> bool {
+        let Some(InFlight { staged, latest, write }) = self.in_flight.take() else { return true };
+        match write.await {
+            Ok(Ok(())) => {
+                for c in latest.into_values() {
+                    self.cache.put(c);
+                }
+                for (job, c) in staged {
+                    let _ = job.reply.send(Ok(c));
+                }
+                true
+            }
+            failed => {
+                match failed {
+                    Ok(Err(e)) => tracing::debug!(error = %e, "case batch failed; running its jobs one by one"),
+                    Err(e) => tracing::error!(error = %e, "case batch write stopped"),
+                    Ok(Ok(())) => {}
+                }
+                self.heads.clear();
+                for id in latest.keys() {
+                    self.cache.forget(*id);
+                }
+                for (job, _) in staged {
+                    self.run_alone(job).await;
+                }
+                false
+            }
         }
-    };
+    }
+
+    /// Runs one job in a batch of its own, written before this returns, and answers it. A
+    /// batch of one is exact: a version check that fails is this job's conflict.
+    async fn run_alone(&mut self, job: Job) {
+        let mut job = job;
+        for _ in 0..HEAD_ATTEMPTS {
+            let (mut staged, latest, sealed) =
+                match prepare(&self.store, &self.cache, &mut self.heads, None, vec![job]).await {
+                    Prepared::Nothing => return,
+                    Prepared::Sealed { staged, latest, sealed } => (staged, latest, sealed),
+                    Prepared::Failed(mut jobs) => {
+                        self.heads.clear();
+                        if let Some(job) = jobs.pop() {
+                            let _ = job.reply.send(Err(written_nothing()));
+                        }
+                        return;
+                    }
+                };
+            let Some((one, case)) = staged.pop() else { return };
+            match self.store.write_cases(*sealed).await {
+                Ok(()) => {
+                    for c in latest.into_values() {
+                        self.cache.put(c);
+                    }
+                    let _ = one.reply.send(Ok(case));
+                    return;
+                }
+                Err(onedoor_store::StoreError::Conflict { what: "case heads" }) => {
+                    self.heads.clear();
+                    job = one;
+                }
+                Err(e) => {
+                    self.heads.clear();
+                    self.cache.forget(case.id);
+                    let answer = match e {
+                        onedoor_store::StoreError::Conflict { what: "case" } => Error::Conflict("case".into()),
+                        e => {
+                            tracing::error!(error = %e, "case could not be written");
+                            written_nothing()
+                        }
+                    };
+                    let _ = one.reply.send(Err(answer));
+                    return;
+                }
+            }
+        }
+        let _ = job.reply.send(Err(Error::Conflict("case numbers".into())));
+    }
+}
+
+/// The answer to a job whose batch could not be written.
+fn written_nothing() -> Error {
+    Error::Internal(onedoor_store::StoreError::Corrupt("the case could not be written".into()))
+}
+
+/// Stages `jobs` in order (a later job on the same case starts from the state an earlier one
+/// produced) on the newest state known — this batch's, the batch in flight's, the cache's —
+/// and seals them. Jobs refused by their transition are answered here.
+async fn prepare(
+    store: &Store,
+    cache: &CaseCache,
+    heads: &mut CaseHeads,
+    flight: Option<&HashMap<CaseId, Arc<Case>>>,
+    jobs: Vec<Job>,
+) -> Prepared {
+    let mut batch = store.case_batch();
     let mut latest: HashMap<CaseId, Arc<Case>> = HashMap::new();
     let mut staged: Vec<(Job, Arc<Case>)> = Vec::with_capacity(jobs.len());
     let mut pending = jobs.into_iter();
     while let Some(job) = pending.next() {
-        match stage(&mut batch, cache, &latest, &job).await {
+        match stage(store, &mut batch, heads, cache, flight, &latest, &job).await {
             Ok(Ok(c)) => {
                 latest.insert(c.id, c.clone());
                 staged.push((job, c));
@@ -141,49 +276,41 @@ async fn run_batch(store: &Store, cache: &CaseCache, jobs: Vec<Job>) -> std::res
                 let _ = job.reply.send(Err(e));
             }
             Err(e) => {
-                tracing::warn!(error = %e, "case batch failed; retrying its jobs one by one");
+                tracing::warn!(error = %e, "case batch could not be staged");
                 let mut back: Vec<Job> = staged.into_iter().map(|(j, _)| j).collect();
                 back.push(job);
                 back.extend(pending);
-                return Err(back);
+                return Prepared::Failed(back);
             }
         }
     }
-    let conflicts = match batch.commit().await {
-        Ok(c) => c,
+    if staged.is_empty() {
+        return Prepared::Nothing;
+    }
+    match batch.seal(store, heads).await {
+        Ok(sealed) => Prepared::Sealed { staged, latest, sealed: Box::new(sealed) },
         Err(e) => {
-            tracing::warn!(error = %e, "case batch commit failed");
-            for id in latest.keys() {
-                cache.forget(*id);
-            }
-            return Err(staged.into_iter().map(|(j, _)| j).collect());
-        }
-    };
-    for (id, c) in latest {
-        if conflicts.contains(&id) {
-            cache.forget(id);
-        } else {
-            cache.put(c);
+            tracing::warn!(error = %e, "case batch could not be sealed");
+            Prepared::Failed(staged.into_iter().map(|(j, _)| j).collect())
         }
     }
-    for (job, c) in staged {
-        let answer = if conflicts.contains(&c.id) { Err(Error::Conflict("case".into())) } else { Ok(c) };
-        let _ = job.reply.send(answer);
-    }
-    Ok(())
 }
 
 /// Computes a job's transition on the newest state this process knows and stages it; the
 /// inner error refuses the job (nothing staged), the outer one fails the batch.
 async fn stage(
+    store: &Store,
     batch: &mut CaseBatch,
+    heads: &CaseHeads,
     cache: &CaseCache,
+    flight: Option<&HashMap<CaseId, Arc<Case>>>,
     latest: &HashMap<CaseId, Arc<Case>>,
     job: &Job,
 ) -> std::result::Result<Result<Arc<Case>>, onedoor_store::StoreError> {
     let base = job.base.as_ref().map(|b| {
         let mut best = b.clone();
-        for known in [latest.get(&b.id).cloned(), cache.get(b.id)].into_iter().flatten() {
+        let known = [latest.get(&b.id).cloned(), flight.and_then(|f| f.get(&b.id).cloned()), cache.get(b.id)];
+        for known in known.into_iter().flatten() {
             if known.version > best.version {
                 best = known;
             }
@@ -191,7 +318,7 @@ async fn stage(
         best
     });
     let number = match &job.number {
-        Some(n) => Some(format!("{}{:06}", n.prefix, batch.next_number(n.region, n.day).await?)),
+        Some(n) => Some(format!("{}{:06}", n.prefix, batch.next_number(store, heads, n.region, n.day).await?)),
         None => None,
     };
     let (next, event) = match (job.run)(base.as_deref(), number.as_deref()) {

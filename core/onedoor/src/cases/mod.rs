@@ -521,7 +521,7 @@ impl Onedoor {
         run: Transition,
         calendar: Arc<Calendar>,
     ) -> Result<Arc<Case>> {
-        let writer = || committer::Committer { store: self.store.clone(), cache: self.case_cache.clone() };
+        let writer = || committer::Committer::new(self.store.clone(), self.case_cache.clone());
         let case = self
             .committer
             .submit(writer, |reply| Job { base, number, run, calendar, reply })
@@ -596,7 +596,7 @@ impl Onedoor {
         if matter_ids.len() > 50 {
             return Err(DomainError::new("matters", ErrorCode::OutOfRange, "at most 50 matters").into());
         }
-        let found = self.store.matters_by_ids(caller, owner, &matter_ids).await?;
+        let found = self.matters_by_ids(caller, owner, &matter_ids).await?;
         let mut matters = Vec::with_capacity(matter_ids.len());
         for (i, id) in matter_ids.iter().enumerate() {
             let field = if bundle.is_some() { "bundle".to_owned() } else { format!("matters.{i}") };
@@ -615,11 +615,10 @@ impl Onedoor {
         // Where it is received: the caller's centre, at a window of a hall it shares.
         let window = match app.window {
             Some((hall_centre, w)) => {
-                let win =
-                    self.store.window(hall_centre, w).await?.ok_or_else(|| Error::not_found("window", "window"))?;
-                let hall =
-                    self.store.hall(hall_centre, win.hall).await?.ok_or_else(|| Error::not_found("window", "hall"))?;
-                if !self.store.hall_members(&hall).await?.contains(&scope.centre) {
+                // The hall's organisation, as its queue caches it.
+                let seat = self.seat(hall_centre, w).await?;
+                let hall = self.hall_cached(hall_centre, seat.0.hall).await?;
+                if !self.members_cached(&hall).await?.contains(&scope.centre) {
                     return Err(Error::not_found("window", "window"));
                 }
                 Some(w)
