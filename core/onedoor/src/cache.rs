@@ -6,8 +6,10 @@
 //! (`catalogue_centre`, in the same transaction). A read asks the database for the current
 //! generation and serves the cached snapshot only if it was loaded at that generation;
 //! otherwise it reloads (reading the generation before the data, so a snapshot is never
-//! labelled newer than what it holds). A change committed by any replica is therefore seen by
-//! every read that starts after the commit.
+//! labelled newer than what it holds; the data is read in pages, and the snapshot is kept only
+//! if the generation is still the same after the last page, so it never mixes two states). A
+//! change committed by any replica is therefore seen by every read that starts after the
+//! commit.
 //!
 //! **Group checks.** The generation read is batched like a group commit: a read joins the next
 //! check of its centre that *starts after it arrived*, so one query answers every read that
@@ -22,6 +24,9 @@ use onedoor_store::{MatterFilter, Page, Slice, Store};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use tokio::sync::oneshot;
+
+/// Matters read per query when a snapshot is loaded.
+const LOAD_PAGE: u64 = 256;
 
 /// One centre's catalogue at one generation.
 #[derive(Debug)]
@@ -179,12 +184,27 @@ impl Onedoor {
         if let Some(s) = self.catalogue_cache.cached(centre).filter(|s| s.generation == generation) {
             return Ok(Some(s));
         }
-        // Read with a caller who sees every status: visibility is applied per search.
-        let everything = Page { after: None, limit: 1 << 40 };
+        // Read with a caller who sees every status (visibility is applied per search), a page
+        // at a time: decoding a thousand guides at once held several MiB that the allocator
+        // then kept. Pages are separate reads, so the snapshot is kept only if no change was
+        // committed while it was read (a change bumps the generation).
         let reader = crate::system(centre);
-        let mut matters = self.store.matters(&reader, centre, &MatterFilter::default(), &everything).await?.items;
+        let mut matters = Vec::new();
+        let mut page = Page { after: None, limit: LOAD_PAGE };
+        loop {
+            let slice = self.store.matters(&reader, centre, &MatterFilter::default(), &page).await?;
+            page.after = slice.items.last().map(|m| m.guide.code.to_string());
+            matters.extend(slice.items);
+            if !slice.has_next {
+                break;
+            }
+        }
         matters.sort_by(|a, b| a.guide.code.as_str().cmp(b.guide.code.as_str()));
+        let everything = Page { after: None, limit: 1 << 40 };
         let units = self.store.units(centre, &everything).await?.items.into_iter().map(|u| (u.id, u)).collect();
+        if self.catalogue_cache.generation(&self.store, centre).await != Some(generation) {
+            return Ok(None);
+        }
         let positions = matters.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
         let s = Arc::new(Snapshot { generation, matters, positions, units });
         self.catalogue_cache.loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -287,7 +307,11 @@ mod tests {
             assert_eq!(read().await.len(), 1);
         }
         assert_eq!(cache.loads.load(Ordering::Relaxed) - loads, 1, "one load for ten reads");
-        assert_eq!(cache.checks.load(Ordering::Relaxed) - checks, 10, "one generation check per read, one at a time");
+        assert_eq!(
+            cache.checks.load(Ordering::Relaxed) - checks,
+            11,
+            "one generation check per read, one at a time, and one after the load"
+        );
 
         // A change (here a suspension) is seen by the next read, which loads again.
         let admin = crate::system(centre);
