@@ -169,10 +169,6 @@ impl Store {
                     .create_if_missing(true)
                     // The writers' multi-row statements have one shape per power-of-two row count.
                     .statement_cache_capacity(512)
-                    // Checkpoint the write-ahead log every 32 MiB instead of 4: a page the case
-                    // writer changes again and again (a live case, a worklist index page) is copied
-                    // into the database once per checkpoint, and the checkpoint's fsyncs are rarer.
-                    .pragma("wal_autocheckpoint", "8192")
             });
         } else {
             opts.max_connections(16).min_connections(1);
