@@ -1,6 +1,7 @@
 //! Every catalogue operation and its versions, through the API.
 
-use crate::world::{ADD_MATTER, World, guide};
+use crate::world::{ADD_MATTER, Centre, World, guide};
+use onedoor_tests::TestServer;
 use serde_json::json;
 
 const MATTER: &str = "query($id: ID!) { node(id: $id) { ... on Matter { code name status version guide { promisedDays statutoryDays ownerUnit { code } materials { name form elicenceType } modes } versions { version operation status guide { code promisedDays } related { code } note actor { code } } } } }";
@@ -268,13 +269,7 @@ async fn a_read_after_a_catalogue_change_sees_it_on_every_replica() {
     assert_eq!(on_replica(first.clone()).await.map(|m| m.0).as_deref(), Some("缓存之后改的名称"));
 
     // A new matter, and a suspended one (gone from the public list), and a renamed unit.
-    s.mutate(
-        &pl.admin,
-        "addMatter",
-        ADD_MATTER,
-        json!({ "guide": guide("62080000SC-XK-0999", "新增事项", &pl.units[0]), "note": "" }),
-    )
-    .await;
+    add_new_matter(s, pl).await;
     s.gql(Some(&pl.admin), STATUS, json!({ "input": { "id": id, "note": "暂停" } })).await;
     let unit =
         s.mutate(&pl.admin, "updateUnit", UPDATE_UNIT, json!({ "id": pl.units[0], "name": "改名后的单位" })).await;
@@ -290,6 +285,18 @@ async fn a_read_after_a_catalogue_change_sees_it_on_every_replica() {
     assert!(own.iter().any(|m| m.0 == first));
     drop(replica);
     w.s.cleanup().await.unwrap();
+}
+
+/// Adds the matter `62080000SC-XK-0999` to Pingliang, as its admin: the change both cache tests
+/// make after filling the caches.
+async fn add_new_matter(s: &TestServer, pl: &Centre) {
+    s.mutate(
+        &pl.admin,
+        "addMatter",
+        ADD_MATTER,
+        json!({ "guide": guide("62080000SC-XK-0999", "新增事项", &pl.units[0]), "note": "" }),
+    )
+    .await;
 }
 
 /// The peer's read: the first matters of a centre with their owner units.
@@ -327,13 +334,7 @@ async fn a_cached_response_is_never_served_after_a_catalogue_change_on_another_r
     };
     s.mutate(&pl.admin, "changeMatter", CHANGE, json!({ "id": id, "guide": { "name": "缓存之后改的名称" } })).await;
     changed("a guide change", Box::new(|rows| rows[0].1 == "缓存之后改的名称")).await;
-    s.mutate(
-        &pl.admin,
-        "addMatter",
-        ADD_MATTER,
-        json!({ "guide": guide("62080000SC-XK-0999", "新增事项", &pl.units[0]), "note": "" }),
-    )
-    .await;
+    add_new_matter(s, pl).await;
     changed("an addition", Box::new(|rows| rows.iter().any(|m| m.0 == "62080000SC-XK-0999"))).await;
     let unit =
         s.mutate(&pl.admin, "updateUnit", UPDATE_UNIT, json!({ "id": pl.units[0], "name": "改名后的单位" })).await;
