@@ -7,17 +7,17 @@
 
 use crate::cases::{chain_hash, lock_suffix, placeholder};
 use crate::entity::{alert, alert_chain_head, alert_event};
-use crate::{Result, Slice, Store, StoreError, corrupt, own, private};
+use crate::{Result, Slice, Store, StoreError, WriteTx, corrupt, own, private};
 use chrono::{DateTime, Utc};
 use onedoor_domain::alert::{Alert, AlertKind, AlertStatus, AlertStep, Severity};
 use onedoor_domain::id::AlertId;
 use onedoor_domain::{Caller, CentreId, Scope, StaffId, UnitId};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    Set, Statement,
 };
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 pub use crate::plugins::IdPage;
@@ -98,31 +98,37 @@ pub fn alert_event_hash(
     ])
 }
 
-/// Appends an event to the centre's alert chain inside `tx`.
-async fn append(
-    tx: &DatabaseTransaction,
-    a: &Alert,
-    action: &str,
-    at: DateTime<Utc>,
-    actor: Option<StaffId>,
-) -> Result<()> {
+/// The centre's alert chain head (last position and hash; 0 and empty before the first
+/// event), locked until the transaction ends (PostgreSQL).
+async fn chain_head(tx: &WriteTx, centre: Uuid) -> Result<(i64, String)> {
     let backend = tx.get_database_backend();
-    let centre = a.centre.0;
     let sql = format!(
         "SELECT seq, hash FROM alert_chain_head WHERE centre_id = {}{}",
         placeholder(backend, 1),
         lock_suffix(backend)
     );
     let head = tx.query_one_raw(Statement::from_sql_and_values(backend, sql, [centre.into()])).await?;
-    let (seq, prev): (i64, String) = match head {
+    Ok(match head {
         Some(r) => (r.try_get("", "seq")?, r.try_get("", "hash")?),
         None => (0, String::new()),
-    };
-    let seq = seq + 1;
+    })
+}
+
+/// The event of `action` on `a`, linked after `head`, which it moves on.
+fn link(
+    head: &mut (i64, String),
+    a: &Alert,
+    action: &str,
+    at: DateTime<Utc>,
+    actor: Option<StaffId>,
+) -> Result<alert_event::ActiveModel> {
+    let centre = a.centre.0;
+    let seq = head.0 + 1;
     let body = event_body(action, a)?;
     let actor = actor.map(|s| s.0);
-    let hash = alert_event_hash(&prev, centre, seq, a.id.0, &at, actor, action, &body);
-    alert_event::ActiveModel {
+    let hash = alert_event_hash(&head.1, centre, seq, a.id.0, &at, actor, action, &body);
+    let prev = std::mem::replace(head, (seq, hash.clone())).1;
+    Ok(alert_event::ActiveModel {
         centre_id: Set(centre),
         seq: Set(seq),
         alert_id: Set(a.id.0),
@@ -131,10 +137,12 @@ async fn append(
         action: Set(action.to_owned()),
         body: Set(body),
         prev_hash: Set(prev),
-        hash: Set(hash.clone()),
-    }
-    .insert(tx)
-    .await?;
+        hash: Set(hash),
+    })
+}
+
+/// Stores the centre's new chain head.
+async fn put_head(tx: &WriteTx, centre: Uuid, (seq, hash): (i64, String)) -> Result<()> {
     alert_chain_head::Entity::insert(alert_chain_head::ActiveModel {
         centre_id: Set(centre),
         seq: Set(seq),
@@ -150,6 +158,39 @@ async fn append(
     Ok(())
 }
 
+/// Appends an event to the centre's alert chain inside `tx`.
+async fn append(tx: &WriteTx, a: &Alert, action: &str, at: DateTime<Utc>, actor: Option<StaffId>) -> Result<()> {
+    let mut head = chain_head(tx, a.centre.0).await?;
+    link(&mut head, a, action, at, actor)?.insert(tx).await?;
+    put_head(tx, a.centre.0, head).await
+}
+
+/// The row of a new alert.
+fn alert_row(a: &Alert) -> alert::ActiveModel {
+    alert::ActiveModel {
+        centre_id: Set(a.centre.0),
+        id: Set(a.id.0),
+        kind: Set(a.kind.as_str().to_owned()),
+        severity: Set(a.severity.as_str().to_owned()),
+        subject: Set(a.subject.clone()),
+        message: Set(a.message.clone()),
+        details: Set(a.details.clone()),
+        raised_at: Set(a.raised_at),
+        status: Set(a.status.as_str().to_owned()),
+        acknowledged_by: Set(None),
+        acknowledged_at: Set(None),
+        acknowledge_note: Set(None),
+        resolved_by: Set(None),
+        resolved_at: Set(None),
+        resolve_note: Set(None),
+        unit_id: Set(a.unit.map(|u| u.0)),
+        dedupe_key: Set(a.key.clone()),
+    }
+}
+
+/// Alert rows (and event rows) per multi-row insert: well under SQLite's 32,766 parameters.
+const ROWS_PER_INSERT: usize = 500;
+
 /// How often a write that lost a race for a new chain's first link is retried.
 const CHAIN_RETRIES: usize = 5;
 
@@ -157,10 +198,18 @@ impl Store {
     /// Stores a raised alert of `a.centre` (the platform's own write) and chains its event.
     /// An alert whose key the centre holds already is not stored: `false`.
     pub async fn raise_alert(&self, a: &Alert) -> Result<bool> {
+        Ok(self.raise_alerts(std::slice::from_ref(a)).await?.first().copied().unwrap_or(false))
+    }
+
+    /// Stores raised alerts (of any centres) in one transaction, each event chained in order:
+    /// one answer per alert, `false` for one whose key its centre holds already (or that an
+    /// earlier alert of the same call carries). A supervision pass raises its findings so.
+    pub async fn raise_alerts(&self, alerts: &[Alert]) -> Result<Vec<bool>> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.try_raise(a).await {
+            match self.try_raise(alerts).await {
+                // Another replica began the same centre's chain, or raised the same key, first.
                 Err(StoreError::Duplicate { .. }) if attempt < CHAIN_RETRIES => continue,
                 other => return other,
             }
@@ -185,48 +234,68 @@ impl Store {
         Ok(held)
     }
 
-    async fn try_raise(&self, a: &Alert) -> Result<bool> {
+    async fn try_raise(&self, alerts: &[Alert]) -> Result<Vec<bool>> {
+        if alerts.is_empty() {
+            return Ok(Vec::new());
+        }
         let tx = self.write().await?;
-        if let Some(key) = &a.key {
-            let exists = alert::Entity::find()
-                .filter(alert::Column::CentreId.eq(a.centre.0))
-                .filter(alert::Column::DedupeKey.eq(key.as_str()))
-                .one(&tx)
-                .await?;
-            if exists.is_some() {
-                return Ok(false);
+        // The heads first: locked (PostgreSQL), so a replica raising in the same centre waits
+        // for this transaction and keys it committed before are seen below.
+        let mut heads: HashMap<Uuid, (i64, String)> = HashMap::new();
+        for a in alerts {
+            if let std::collections::hash_map::Entry::Vacant(e) = heads.entry(a.centre.0) {
+                e.insert(chain_head(&tx, a.centre.0).await?);
             }
         }
-        alert::ActiveModel {
-            centre_id: Set(a.centre.0),
-            id: Set(a.id.0),
-            kind: Set(a.kind.as_str().to_owned()),
-            severity: Set(a.severity.as_str().to_owned()),
-            subject: Set(a.subject.clone()),
-            message: Set(a.message.clone()),
-            details: Set(a.details.clone()),
-            raised_at: Set(a.raised_at),
-            status: Set(a.status.as_str().to_owned()),
-            acknowledged_by: Set(None),
-            acknowledged_at: Set(None),
-            acknowledge_note: Set(None),
-            resolved_by: Set(None),
-            resolved_at: Set(None),
-            resolve_note: Set(None),
-            unit_id: Set(a.unit.map(|u| u.0)),
-            dedupe_key: Set(a.key.clone()),
+        let mut held: HashSet<(Uuid, String)> = HashSet::new();
+        for &centre in heads.keys() {
+            let keys: Vec<&str> =
+                alerts.iter().filter(|a| a.centre.0 == centre).filter_map(|a| a.key.as_deref()).collect();
+            for chunk in keys.chunks(ROWS_PER_INSERT) {
+                let found: Vec<Option<String>> = alert::Entity::find()
+                    .select_only()
+                    .column(alert::Column::DedupeKey)
+                    .filter(alert::Column::CentreId.eq(centre))
+                    .filter(alert::Column::DedupeKey.is_in(chunk.iter().copied()))
+                    .into_tuple()
+                    .all(&tx)
+                    .await?;
+                held.extend(found.into_iter().flatten().map(|k| (centre, k)));
+            }
         }
-        .insert(&tx)
-        .await?;
-        append(&tx, a, "raise", a.raised_at, None).await?;
-        match tx.commit().await {
-            Ok(()) => Ok(true),
-            // Another replica raised the same key first.
-            Err(e) => match StoreError::from(e) {
-                StoreError::Duplicate { .. } if a.key.is_some() => Ok(false),
-                e => Err(e),
-            },
+        let (mut rows, mut events, mut answers) = (Vec::new(), Vec::new(), Vec::with_capacity(alerts.len()));
+        let mut touched = HashSet::new();
+        for a in alerts {
+            if let Some(key) = &a.key
+                && !held.insert((a.centre.0, key.clone()))
+            {
+                answers.push(false);
+                continue;
+            }
+            let head = heads.get_mut(&a.centre.0).ok_or_else(|| corrupt("alert chain head", "missing"))?;
+            events.push(link(head, a, "raise", a.raised_at, None)?);
+            touched.insert(a.centre.0);
+            rows.push(alert_row(a));
+            answers.push(true);
         }
+        if rows.is_empty() {
+            return Ok(answers);
+        }
+        while !rows.is_empty() {
+            let rest = rows.split_off(rows.len().min(ROWS_PER_INSERT));
+            alert::Entity::insert_many(std::mem::replace(&mut rows, rest)).exec_without_returning(&tx).await?;
+        }
+        while !events.is_empty() {
+            let rest = events.split_off(events.len().min(ROWS_PER_INSERT));
+            alert_event::Entity::insert_many(std::mem::replace(&mut events, rest)).exec_without_returning(&tx).await?;
+        }
+        for (centre, head) in heads {
+            if touched.contains(&centre) {
+                put_head(&tx, centre, head).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(answers)
     }
 
     /// An alert, if the caller may read its centre.

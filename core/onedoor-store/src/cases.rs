@@ -9,7 +9,7 @@
 
 use crate::case_doc;
 use crate::entity::{calendar_day, case, case_application, case_counter, case_event, case_step, chain_head, workflow};
-use crate::{Page, Result, Slice, Store, StoreError, corrupt, own, private};
+use crate::{Page, Result, Slice, Store, StoreError, WriteTx, corrupt, own, private};
 use chrono::{DateTime, NaiveDate, Utc};
 use onedoor_domain::calendar::{Calendar, CalendarDay, DayKind};
 use onedoor_domain::case::{Case, CaseState, Change, Step};
@@ -18,8 +18,8 @@ use onedoor_domain::workflow::WorkflowDef;
 use onedoor_domain::{Caller, CaseId, CentreId, MatterId, Scope, StaffId, UnitId, WindowId};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -43,12 +43,7 @@ fn parse_day_kind(s: &str) -> Result<DayKind> {
 
 /// Inserts `rows` with one multi-row `INSERT` per chunk. `cols` name the columns with the
 /// PostgreSQL type of each (JSON is bound as text and cast there).
-async fn insert_rows(
-    tx: &DatabaseTransaction,
-    table: &str,
-    cols: &[(&str, &str)],
-    rows: Vec<Vec<sea_orm::Value>>,
-) -> Result<()> {
+async fn insert_rows(tx: &WriteTx, table: &str, cols: &[(&str, &str)], rows: Vec<Vec<sea_orm::Value>>) -> Result<()> {
     let backend = tx.get_database_backend();
     let names = cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
     let mut rows = rows;
@@ -374,7 +369,7 @@ impl Store {
             }
         }
         for (centre, before, _) in &chains {
-            if chain_head_of(&tx, backend, *centre).await? != *before {
+            if chain_head_of(&tx, *centre, true).await? != *before {
                 return Err(StoreError::Conflict { what: "case heads" });
             }
         }
@@ -596,7 +591,7 @@ impl CaseBatch {
             if let std::collections::hash_map::Entry::Vacant(slot) = chains.entry(centre) {
                 let head = match heads.chains.get(&centre) {
                     Some(h) => h.clone(),
-                    None => store.chain_head(centre).await?,
+                    None => chain_head_of(&store.db, centre, false).await?,
                 };
                 slot.insert((head.clone(), head));
             }
@@ -670,23 +665,16 @@ impl CaseBatch {
     }
 }
 
-impl Store {
-    /// The committed head of `centre`'s chain: its last position and hash (0 and empty before
-    /// the first event).
-    async fn chain_head(&self, centre: Uuid) -> Result<ChainHead> {
-        let row = chain_head::Entity::find_by_id(centre).one(&self.db).await?;
-        Ok(row.map_or((0, String::new()), |r| (r.seq, r.hash)))
-    }
-}
-
-/// The head of `centre`'s chain, locked until the transaction ends (PostgreSQL).
-async fn chain_head_of(tx: &DatabaseTransaction, backend: DatabaseBackend, centre: Uuid) -> Result<(i64, String)> {
+/// The committed head of `centre`'s chain: its last position and hash (0 and empty before the
+/// first event). With `lock`, in a transaction, locked until it ends (PostgreSQL).
+async fn chain_head_of<C: ConnectionTrait>(conn: &C, centre: Uuid, lock: bool) -> Result<ChainHead> {
+    let backend = conn.get_database_backend();
     let sql = format!(
         "SELECT seq, hash FROM chain_head WHERE centre_id = {}{}",
         placeholder(backend, 1),
-        lock_suffix(backend)
+        if lock { lock_suffix(backend) } else { "" }
     );
-    let row = tx.query_one_raw(Statement::from_sql_and_values(backend, sql, [centre.into()])).await?;
+    let row = conn.query_one_raw(Statement::from_sql_and_values(backend, sql, [centre.into()])).await?;
     Ok(match row {
         Some(r) => (r.try_get("", "seq")?, r.try_get("", "hash")?),
         None => (0, String::new()),

@@ -9,7 +9,7 @@
 //! state.
 
 use crate::entity::{appointment, appointment_quota, appointment_slot, hall_queue, ticket, ticket_event};
-use crate::{Result, Store, StoreError, corrupt, own};
+use crate::{Result, Store, StoreError, WriteTx, corrupt, own};
 use chrono::{DateTime, NaiveDate, Utc};
 use onedoor_domain::case::IdNumber;
 use onedoor_domain::error::{DomainError, ErrorCode};
@@ -22,9 +22,7 @@ use onedoor_domain::organisation::Hall;
 use onedoor_domain::values::Name;
 use onedoor_domain::{AppointmentId, CentreId, HallId, MatterId, Scope, SlotId, StaffId, TicketId, WindowId, ZoneId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -543,7 +541,7 @@ impl Store {
 }
 
 async fn set_status(
-    tx: &DatabaseTransaction,
+    tx: &WriteTx,
     a: &Appointment,
     from: AppointmentStatus,
     to: AppointmentStatus,
@@ -563,7 +561,7 @@ async fn set_status(
 /// Queue writes of one transaction: claims of halls (version checks), ticket rows and events.
 #[derive(Debug)]
 pub struct QueueBatch {
-    tx: DatabaseTransaction,
+    tx: WriteTx,
     /// The last row staged per ticket, and the order tickets were first staged in.
     tickets: HashMap<TicketId, ticket::ActiveModel>,
     order: Vec<TicketId>,

@@ -35,10 +35,11 @@ pub use plugins::{DecisionFilter, IdPage, PluginState};
 
 use onedoor_domain::{Caller, CentreId, Scope};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Errors of the store, with stable codes.
@@ -150,18 +151,83 @@ impl<T> Slice<T> {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Where write transactions run: on SQLite one connection of its own, else `db`.
+    writer: DatabaseConnection,
+    /// SQLite's one write lock, taken in turn by this process's writers (`None` on PostgreSQL,
+    /// whose writers run side by side): see [`Store::write`].
+    write_turn: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A transaction that writes, holding the process's write turn on SQLite until it ends.
+/// Statements run on it as on the transaction; [`WriteTx::commit`] ends it.
+#[derive(Debug)]
+pub(crate) struct WriteTx {
+    // Dropped first: an unfinished transaction is rolled back before the turn passes on.
+    tx: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTx {
+    fn get_database_backend(&self) -> sea_orm::DbBackend {
+        self.tx.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        self.tx.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        self.tx.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: sea_orm::Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.tx.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: sea_orm::Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.tx.query_all_raw(stmt).await
+    }
+}
+
+impl WriteTx {
+    /// Commits the transaction, then passes the write turn on.
+    pub(crate) async fn commit(self) -> std::result::Result<(), DbErr> {
+        self.tx.commit().await
+    }
+
+    /// Rolls the transaction back, then passes the write turn on.
+    pub(crate) async fn rollback(self) -> std::result::Result<(), DbErr> {
+        self.tx.rollback().await
+    }
 }
 
 impl Store {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and runs pending
     /// migrations. SQLite runs in WAL mode with a busy timeout.
+    ///
+    /// On SQLite the writers get a connection of their own, kept open. A connection drops its
+    /// whole page cache whenever it finds that another connection wrote since its last
+    /// transaction, so writes spread over a pool started cold every time: about 40 page reads
+    /// to add one matter, every B-tree descended from its root again. The one writing
+    /// connection sees only its own writes and keeps its cache; the pool reads.
     pub async fn open(url: &str) -> Result<Store> {
-        let mut opts = ConnectOptions::new(url.to_owned());
-        opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
-        if url.starts_with("sqlite:") {
-            // SQLite runs one statement per connection thread and writes on one: four connections
-            // keep both cores busy, and each more holds its own page and statement caches.
-            opts.max_connections(4).min_connections(1).map_sqlx_sqlite_opts(|o| {
+        let options = |max: u32| {
+            let mut opts = ConnectOptions::new(url.to_owned());
+            opts.sqlx_logging(false)
+                .connect_timeout(Duration::from_secs(10))
+                .acquire_timeout(Duration::from_secs(30))
+                .max_connections(max)
+                .min_connections(1);
+            opts
+        };
+        if !url.starts_with("sqlite:") {
+            let db = Database::connect(options(16)).await.map_err(StoreError::Database)?;
+            Migrator::up(&db, None).await.map_err(StoreError::Database)?;
+            return Ok(Store { writer: db.clone(), db, write_turn: None });
+        }
+        let sqlite = |mut opts: ConnectOptions| {
+            opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
@@ -170,12 +236,20 @@ impl Store {
                     // The writers' multi-row statements have one shape per power-of-two row count.
                     .statement_cache_capacity(512)
             });
-        } else {
-            opts.max_connections(16).min_connections(1);
-        }
-        let db = Database::connect(opts).await.map_err(StoreError::Database)?;
+            opts
+        };
+        // SQLite runs one statement per connection thread: three readers and the writer keep
+        // both cores busy, and each more holds its own page and statement caches.
+        let db = Database::connect(sqlite(options(3))).await.map_err(StoreError::Database)?;
         Migrator::up(&db, None).await.map_err(StoreError::Database)?;
-        Ok(Store { db })
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            // Each pool opens an in-memory database of its own: one pool, then.
+            return Ok(Store { writer: db.clone(), db, write_turn: Some(Arc::default()) });
+        }
+        let mut write_options = sqlite(options(1));
+        write_options.idle_timeout(None).max_lifetime(None);
+        let writer = Database::connect(write_options).await.map_err(StoreError::Database)?;
+        Ok(Store { db, writer, write_turn: Some(Arc::default()) })
     }
 
     /// The connection, for tests and tools that need raw access.
@@ -186,12 +260,23 @@ impl Store {
     /// Starts a transaction that writes. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`): a transaction that read first and upgraded later could fail with
     /// "database is locked" when another writer got in between, instead of waiting its turn.
-    pub(crate) async fn write(&self) -> Result<DatabaseTransaction> {
+    ///
+    /// SQLite has one write lock, and a connection that finds it taken polls for it with
+    /// sleeps of 1 to 100 ms (its busy handler): two of this process's writers at once (the
+    /// case writer and the hall's, a supervision pass) cost each other whole milliseconds of
+    /// sleep on every meeting. So this process's writers first queue, in order, for its write
+    /// turn (an async mutex held with the transaction) and meet the lock only when another
+    /// process holds it.
+    pub(crate) async fn write(&self) -> Result<WriteTx> {
+        let turn = match &self.write_turn {
+            Some(m) => Some(m.clone().lock_owned().await),
+            None => None,
+        };
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        Ok(self.db.begin_with_options(options).await?)
+        Ok(WriteTx { tx: self.writer.begin_with_options(options).await?, _turn: turn })
     }
 
     /// Whether the store is reachable (for health checks).

@@ -15,17 +15,32 @@ impl Onedoor {
     /// plugins) and sends it to live subscribers. A subject longer than allowed is cut. With a
     /// key the centre holds already, nothing is raised: `None`.
     pub async fn raise_alert(&self, centre: CentreId, new: NewAlert) -> Result<Option<Alert>> {
-        let subject = match parse_subject(new.subject.as_deref()) {
-            Ok(s) => s,
-            Err(_) => new.subject.as_deref().map(|s| s.chars().take(onedoor_domain::plugin::MAX_SUBJECT).collect()),
-        };
-        let alert = Alert::raise(AlertId(new_id()), centre, self.now(), NewAlert { subject, ..new });
-        if !self.store.raise_alert(&alert).await? {
-            return Ok(None);
+        Ok(self.raise_alerts(centre, vec![new]).await?.pop())
+    }
+
+    /// Raises alerts for `centre` in one transaction, as [`Onedoor::raise_alert`] does each:
+    /// the alerts raised, in order (those whose key the centre holds already are left out).
+    pub async fn raise_alerts(&self, centre: CentreId, new: Vec<NewAlert>) -> Result<Vec<Alert>> {
+        let now = self.now();
+        let alerts: Vec<Alert> = new
+            .into_iter()
+            .map(|n| {
+                let subject = match parse_subject(n.subject.as_deref()) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        n.subject.as_deref().map(|s| s.chars().take(onedoor_domain::plugin::MAX_SUBJECT).collect())
+                    }
+                };
+                Alert::raise(AlertId(new_id()), centre, now, NewAlert { subject, ..n })
+            })
+            .collect();
+        let stored = self.store.raise_alerts(&alerts).await?;
+        let raised: Vec<Alert> = alerts.into_iter().zip(stored).filter_map(|(a, s)| s.then_some(a)).collect();
+        for alert in &raised {
+            tracing::warn!(centre = %centre, kind = alert.kind.as_str(), severity = alert.severity.as_str(), message = %alert.message, "alert raised");
+            let _ = self.alert_updates.send(alert.clone());
         }
-        tracing::warn!(centre = %centre, kind = alert.kind.as_str(), severity = alert.severity.as_str(), message = %alert.message, "alert raised");
-        let _ = self.alert_updates.send(alert.clone());
-        Ok(Some(alert))
+        Ok(raised)
     }
 
     /// Live alerts (raised, acknowledged, resolved) of every centre; [`Onedoor::may_see_alert`]

@@ -39,6 +39,13 @@ pub(crate) struct Snapshot {
     units: HashMap<UnitId, Unit>,
 }
 
+impl Snapshot {
+    /// Every matter of the centre (any status), by code.
+    pub(crate) fn matters(&self) -> &[Matter] {
+        &self.matters
+    }
+}
+
 /// The readers waiting for a centre's next generation check.
 #[derive(Debug, Default)]
 struct Gate {

@@ -60,6 +60,8 @@ pub struct Onedoor {
     plugins: Arc<plugins::Registry>,
     halls: Arc<hall::HallState>,
     catalogue_cache: Arc<cache::CatalogueCache>,
+    /// The catalogue generation at which this process last checked each centre's guides.
+    guides_checked: Arc<std::sync::Mutex<HashMap<CentreId, u64>>>,
 }
 
 /// Centre codes to ids and supervised centres, cached because every request needs it and
@@ -97,6 +99,7 @@ impl Onedoor {
             plugins: Arc::default(),
             halls: Arc::default(),
             catalogue_cache: Arc::default(),
+            guides_checked: Arc::default(),
         }
     }
 

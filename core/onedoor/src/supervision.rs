@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use onedoor_domain::alert::{Alert, AlertKind, NewAlert, Severity};
 use onedoor_domain::calendar::Calendar;
 use onedoor_domain::case::{Case, CaseState, Channel};
-use onedoor_domain::catalogue::MatterStatus;
+use onedoor_domain::catalogue::{Matter, MatterStatus};
 use onedoor_domain::supervision::{
     DeadlineLevel, FeeCharged, RecordedDecision, SupervisionSettings, deadline_marks, fee_findings, guide_gaps,
     irregularities,
@@ -27,6 +27,8 @@ use std::collections::HashSet;
 
 /// Case events read per batch by the pass.
 const EVENT_BATCH: u64 = 2_000;
+/// New alerts raised per transaction by the pass (each its own chained event).
+const RAISE_BATCH: usize = 1_000;
 
 /// What one supervision pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -160,6 +162,31 @@ fn irregularity_alerts(case: &Case, decisions: &[RecordedDecision]) -> Vec<NewAl
         .collect()
 }
 
+/// The alert of a published guide with required fields empty (else `None`).
+fn guide_alert(m: &Matter) -> Option<NewAlert> {
+    if m.status != MatterStatus::Active {
+        return None;
+    }
+    let gaps = guide_gaps(&m.guide);
+    if gaps.is_empty() {
+        return None;
+    }
+    Some(NewAlert {
+        kind: AlertKind::GuideIncomplete,
+        severity: Severity::Info,
+        subject: Some(m.guide.code.as_str().to_owned()),
+        unit: Some(m.guide.owner_unit),
+        key: Some(format!("guide:{}:{}", m.id, m.version)),
+        message: format!(
+            "matter {} {}: the service guide leaves {} empty",
+            m.guide.code.as_str(),
+            m.guide.name.as_str(),
+            gaps.join(", ")
+        ),
+        details: serde_json::json!({ "matter": m.id.0, "version": m.version, "gaps": gaps }).to_string(),
+    })
+}
+
 impl Onedoor {
     /// One supervision pass over `centre`: its new case events, its deadlines, its guides.
     /// Alerts the centre holds already (a pass sees an overdue case every day) are found with
@@ -215,49 +242,45 @@ impl Onedoor {
     async fn raise_new(&self, centre: CentreId, alerts: Vec<NewAlert>) -> Result<u64> {
         let keys: Vec<&str> = alerts.iter().filter_map(|a| a.key.as_deref()).collect();
         let held = self.store.alert_keys_held(centre, &keys).await?;
+        let new: Vec<NewAlert> =
+            alerts.into_iter().filter(|a| !a.key.as_deref().is_some_and(|k| held.contains(k))).collect();
         let mut raised = 0;
-        for a in alerts {
-            if a.key.as_deref().is_some_and(|k| held.contains(k)) {
-                continue;
-            }
-            raised += u64::from(self.raise_alert(centre, a).await?.is_some());
+        for chunk in new.chunks(RAISE_BATCH) {
+            raised += self.raise_alerts(centre, chunk.to_vec()).await?.len() as u64;
         }
         Ok(raised)
     }
 
     /// Published guides of `centre` with required fields empty: one alert per matter version.
+    /// A pass looks again only when the catalogue changed since this process last looked (its
+    /// generation moved), from the catalogue snapshot when one holds (else page by page).
     async fn check_guides(&self, centre: CentreId) -> Result<u64> {
-        let mut alerts = Vec::new();
-        let mut page = Page { after: None, limit: 500 };
-        let filter = MatterFilter { status: Some(MatterStatus::Active), ..MatterFilter::default() };
-        loop {
-            let slice = self.store.matters(&Caller::Anonymous, centre, &filter, &page).await?;
-            for m in &slice.items {
-                let gaps = guide_gaps(&m.guide);
-                if gaps.is_empty() {
-                    continue;
-                }
-                alerts.push(NewAlert {
-                    kind: AlertKind::GuideIncomplete,
-                    severity: Severity::Info,
-                    subject: Some(m.guide.code.as_str().to_owned()),
-                    unit: Some(m.guide.owner_unit),
-                    key: Some(format!("guide:{}:{}", m.id, m.version)),
-                    message: format!(
-                        "matter {} {}: the service guide leaves {} empty",
-                        m.guide.code.as_str(),
-                        m.guide.name.as_str(),
-                        gaps.join(", ")
-                    ),
-                    details: serde_json::json!({ "matter": m.id.0, "version": m.version, "gaps": gaps }).to_string(),
-                });
-            }
-            if !slice.has_next {
-                break;
-            }
-            page.after = slice.items.last().map(|m| m.guide.code.as_str().to_owned());
+        let last = self.guides_checked.lock().ok().and_then(|m| m.get(&centre).copied());
+        let generation = self.catalogue_generation(centre).await;
+        if generation.is_some() && last == generation {
+            return Ok(0);
         }
-        self.raise_new(centre, alerts).await
+        let mut alerts = Vec::new();
+        match self.catalogue_snapshot(centre).await? {
+            Some(s) => alerts.extend(s.matters().iter().filter_map(guide_alert)),
+            None => {
+                let mut page = Page { after: None, limit: 500 };
+                let filter = MatterFilter { status: Some(MatterStatus::Active), ..MatterFilter::default() };
+                loop {
+                    let slice = self.store.matters(&Caller::Anonymous, centre, &filter, &page).await?;
+                    alerts.extend(slice.items.iter().filter_map(guide_alert));
+                    if !slice.has_next {
+                        break;
+                    }
+                    page.after = slice.items.last().map(|m| m.guide.code.as_str().to_owned());
+                }
+            }
+        }
+        let raised = self.raise_new(centre, alerts).await?;
+        if let (Some(g), Ok(mut m)) = (generation, self.guides_checked.lock()) {
+            m.insert(centre, g);
+        }
+        Ok(raised)
     }
 
     /// A supervision pass over every centre.

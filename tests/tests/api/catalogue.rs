@@ -287,9 +287,9 @@ async fn a_read_after_a_catalogue_change_sees_it_on_every_replica() {
     w.s.cleanup().await.unwrap();
 }
 
-/// Adds the matter `62080000SC-XK-0999` to Pingliang, as its admin: the change both cache tests
-/// make after filling the caches.
-async fn add_new_matter(s: &TestServer, pl: &Centre) {
+/// Adds the matter `62080000SC-XK-0999` (its guide without a description) to Pingliang, as its
+/// admin: the change the cache tests make after filling the caches.
+pub(crate) async fn add_new_matter(s: &TestServer, pl: &Centre) {
     s.mutate(
         &pl.admin,
         "addMatter",

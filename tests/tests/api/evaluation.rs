@@ -463,6 +463,13 @@ async fn refusals_without_reason_guides_and_reductions_are_watched_and_low_ranks
     // The example guides have no description: one alert per published matter version.
     let guides = s.gql(Some(&supervisor), ALERTS, json!({ "kind": "GUIDE_INCOMPLETE" })).await;
     assert_eq!(guides["alerts"]["edges"].as_array().unwrap().len(), 3, "{guides}");
+    // With the catalogue unchanged the next pass finds no guide to alert on; a matter added
+    // since is found by the pass after it.
+    assert_eq!(run_supervision(s, &supervisor).await["raised"], 0);
+    crate::catalogue::add_new_matter(s, &w.pl).await;
+    assert_eq!(run_supervision(s, &supervisor).await["raised"], 1);
+    let guides = s.gql(Some(&supervisor), ALERTS, json!({ "kind": "GUIDE_INCOMPLETE" })).await;
+    assert_eq!(guides["alerts"]["edges"].as_array().unwrap().len(), 4, "{guides}");
 
     // The four reductions: the same guide and no workflow yet, so nothing reduced but the days.
     let q = "query { fourReductions(centre: \"pingliang\") { edges { node { code stepsBefore stepsNow materialsBefore materialsNow statutoryDays promisedDays feesBefore feesNow } } } }";

@@ -170,7 +170,7 @@ impl Committer {
     /// by running each of them alone. Whether it was written (true when none was in flight).
     async fn finish(&mut self) -> bool {
         let Some(InFlight { staged, latest, write }) = self.in_flight.take() else { return true };
-        match write.await {
+        let failure = match write.await {
             Ok(Ok(())) => {
                 for c in latest.into_values() {
                     self.cache.put(c);
@@ -178,24 +178,23 @@ impl Committer {
                 for (job, c) in staged {
                     let _ = job.reply.send(Ok(c));
                 }
-                true
+                return true;
             }
-            failed => {
-                match failed {
-                    Ok(Err(e)) => tracing::debug!(error = %e, "case batch failed; running its jobs one by one"),
-                    Err(e) => tracing::error!(error = %e, "case batch write stopped"),
-                    Ok(Ok(())) => {}
-                }
-                self.heads.clear();
-                for id in latest.keys() {
-                    self.cache.forget(*id);
-                }
-                for (job, _) in staged {
-                    self.run_alone(job).await;
-                }
-                false
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => {
+                tracing::error!(error = %e, "case batch write stopped");
+                e.to_string()
             }
+        };
+        tracing::debug!(error = %failure, "case batch failed; running its jobs one by one");
+        self.heads.clear();
+        for id in latest.keys() {
+            self.cache.forget(*id);
         }
+        for (job, _) in staged {
+            self.run_alone(job).await;
+        }
+        false
     }
 
     /// Runs one job in a batch of its own, written before this returns, and answers it. A
