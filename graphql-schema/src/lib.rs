@@ -24,6 +24,12 @@ pub mod simulate;
 mod types;
 
 pub use error::UserError;
+
+/// The allocator `onedoor` serves with: mimalloc (its v2 line, without transparent huge
+/// pages). glibc's malloc cost the server about a fifth of its CPU (`_int_malloc`,
+/// `malloc_consolidate`, `unlink_chunk`, its arena locks). A program that embeds the library
+/// picks its own allocator; the server's binary and the benchmark commands declare this one.
+pub use mimalloc::MiMalloc as Allocator;
 pub use schema::{OnedoorSchema, SchemaLimits, build_schema, sdl};
 
 use async_graphql::Data;

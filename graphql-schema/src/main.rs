@@ -144,8 +144,11 @@ enum PluginCommand {
     },
 }
 
+/// The allocator of the server (see `onedoor_graphql::Allocator`).
+#[global_allocator]
+static ALLOCATOR: onedoor_graphql::Allocator = onedoor_graphql::Allocator;
+
 fn main() -> std::process::ExitCode {
-    cap_malloc_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -160,29 +163,6 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
         }
-    }
-}
-
-/// Caps glibc's malloc at two arenas, by running this program again with `MALLOC_ARENA_MAX=2`
-/// unless the variable is set already (the allocator reads it only at process start).
-///
-/// glibc gives threads that allocate at once their own heaps (up to eight per core); a server
-/// whose requests move between the runtime's threads and SQLite's connection threads keeps
-/// several half-used heaps. Measured with `bench/api.sh 5`: the serving process peaked at
-/// 65 MiB with the default and 53 MiB with two arenas, at the same throughput. Set the variable
-/// yourself to choose another value (`MALLOC_ARENA_MAX=8`, say); any value, even the default's,
-/// stops the re-execution.
-fn cap_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        use std::os::unix::process::CommandExt;
-        if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
-            return;
-        }
-        let Ok(exe) = std::env::current_exe() else { return };
-        // `exec` returns only if the program could not be started again; then run as we are.
-        let e = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env("MALLOC_ARENA_MAX", "2").exec();
-        eprintln!("warning: could not restart with MALLOC_ARENA_MAX=2 ({e}); running with glibc's default arenas");
     }
 }
 

@@ -1,5 +1,9 @@
-//! What the benchmark commands share: the CPU the process used and the machine's load, printed
-//! beside each figure.
+//! What the benchmark commands share: the server's allocator, the CPU the process used and the
+//! machine's load, printed beside each figure.
+
+/// The allocator the `onedoor` server runs on, so that the library is measured as it serves.
+#[global_allocator]
+static ALLOCATOR: onedoor_graphql::Allocator = onedoor_graphql::Allocator;
 
 /// CPU seconds this process used so far (user + system, all threads), from `/proc/self/stat`:
 /// on a shared machine the CPU a unit of work costs moves less than its throughput.
