@@ -219,6 +219,11 @@ impl Onedoor {
         Ok(Some(s))
     }
 
+    /// The centre's snapshot if one is held at `generation`, without loading one.
+    pub(crate) fn snapshot_at(&self, centre: CentreId, generation: u64) -> Option<Arc<Snapshot>> {
+        self.catalogue_cache.cached(centre).filter(|s| s.generation == generation)
+    }
+
     /// A search answered from the snapshot when it can be, else `None`.
     pub(crate) async fn cached_matters(
         &self,

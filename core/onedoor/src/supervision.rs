@@ -29,6 +29,8 @@ use std::collections::HashSet;
 const EVENT_BATCH: u64 = 2_000;
 /// New alerts raised per transaction by the pass (each its own chained event).
 const RAISE_BATCH: usize = 1_000;
+/// Guides looked at per page by the pass.
+const GUIDE_PAGE: u64 = 500;
 
 /// What one supervision pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -253,22 +255,29 @@ impl Onedoor {
 
     /// Published guides of `centre` with required fields empty: one alert per matter version.
     /// A pass looks again only when the catalogue changed since this process last looked (its
-    /// generation moved), from the catalogue snapshot when one holds (else page by page).
+    /// generation moved), from the catalogue snapshot when one is held at that generation, else
+    /// page by page (loading a snapshot here would read every guide twice while the catalogue
+    /// keeps changing, and hold them all).
     async fn check_guides(&self, centre: CentreId) -> Result<u64> {
         let last = self.guides_checked.lock().ok().and_then(|m| m.get(&centre).copied());
         let generation = self.catalogue_generation(centre).await;
         if generation.is_some() && last == generation {
             return Ok(0);
         }
-        let mut alerts = Vec::new();
-        match self.catalogue_snapshot(centre).await? {
-            Some(s) => alerts.extend(s.matters().iter().filter_map(guide_alert)),
+        // Raised a page at a time, so that a large catalogue's findings are never all held.
+        let mut raised = 0;
+        match generation.and_then(|g| self.snapshot_at(centre, g)) {
+            Some(s) => {
+                for page in s.matters().chunks(GUIDE_PAGE as usize) {
+                    raised += self.raise_new(centre, page.iter().filter_map(guide_alert).collect()).await?;
+                }
+            }
             None => {
-                let mut page = Page { after: None, limit: 500 };
+                let mut page = Page { after: None, limit: GUIDE_PAGE };
                 let filter = MatterFilter { status: Some(MatterStatus::Active), ..MatterFilter::default() };
                 loop {
                     let slice = self.store.matters(&Caller::Anonymous, centre, &filter, &page).await?;
-                    alerts.extend(slice.items.iter().filter_map(guide_alert));
+                    raised += self.raise_new(centre, slice.items.iter().filter_map(guide_alert).collect()).await?;
                     if !slice.has_next {
                         break;
                     }
@@ -276,7 +285,6 @@ impl Onedoor {
                 }
             }
         }
-        let raised = self.raise_new(centre, alerts).await?;
         if let (Some(g), Ok(mut m)) = (generation, self.guides_checked.lock()) {
             m.insert(centre, g);
         }
