@@ -5,7 +5,7 @@
 //! the head row holds the last, so a changed, removed or inserted event (or a cut tail) shows
 //! in [`Store::verify_chains`](crate::Store::verify_chains).
 
-use crate::cases::{chain_hash, lock_suffix, placeholder};
+use crate::cases::{chain_hash, chain_head_of};
 use crate::entity::{alert, alert_chain_head, alert_event};
 use crate::{Result, Slice, Store, StoreError, WriteTx, corrupt, own, private};
 use chrono::{DateTime, Utc};
@@ -13,10 +13,7 @@ use onedoor_domain::alert::{Alert, AlertKind, AlertStatus, AlertStep, Severity};
 use onedoor_domain::id::AlertId;
 use onedoor_domain::{Caller, CentreId, Scope, StaffId, UnitId};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set, Statement,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -98,20 +95,9 @@ pub fn alert_event_hash(
     ])
 }
 
-/// The centre's alert chain head (last position and hash; 0 and empty before the first
-/// event), locked until the transaction ends (PostgreSQL).
+/// The centre's alert chain head, locked until the transaction ends (PostgreSQL).
 async fn chain_head(tx: &WriteTx, centre: Uuid) -> Result<(i64, String)> {
-    let backend = tx.get_database_backend();
-    let sql = format!(
-        "SELECT seq, hash FROM alert_chain_head WHERE centre_id = {}{}",
-        placeholder(backend, 1),
-        lock_suffix(backend)
-    );
-    let head = tx.query_one_raw(Statement::from_sql_and_values(backend, sql, [centre.into()])).await?;
-    Ok(match head {
-        Some(r) => (r.try_get("", "seq")?, r.try_get("", "hash")?),
-        None => (0, String::new()),
-    })
+    chain_head_of(tx, "alert_chain_head", centre, true).await
 }
 
 /// The event of `action` on `a`, linked after `head`, which it moves on.

@@ -369,7 +369,7 @@ impl Store {
             }
         }
         for (centre, before, _) in &chains {
-            if chain_head_of(&tx, *centre, true).await? != *before {
+            if chain_head_of(&tx, "chain_head", *centre, true).await? != *before {
                 return Err(StoreError::Conflict { what: "case heads" });
             }
         }
@@ -591,7 +591,7 @@ impl CaseBatch {
             if let std::collections::hash_map::Entry::Vacant(slot) = chains.entry(centre) {
                 let head = match heads.chains.get(&centre) {
                     Some(h) => h.clone(),
-                    None => chain_head_of(&store.db, centre, false).await?,
+                    None => chain_head_of(&store.db, "chain_head", centre, false).await?,
                 };
                 slot.insert((head.clone(), head));
             }
@@ -665,12 +665,18 @@ impl CaseBatch {
     }
 }
 
-/// The committed head of `centre`'s chain: its last position and hash (0 and empty before the
+/// The committed head of `centre`'s hash chain in `table` (`chain_head` for case events,
+/// `alert_chain_head` for alert events): its last position and hash (0 and empty before the
 /// first event). With `lock`, in a transaction, locked until it ends (PostgreSQL).
-async fn chain_head_of<C: ConnectionTrait>(conn: &C, centre: Uuid, lock: bool) -> Result<ChainHead> {
+pub(crate) async fn chain_head_of<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    centre: Uuid,
+    lock: bool,
+) -> Result<ChainHead> {
     let backend = conn.get_database_backend();
     let sql = format!(
-        "SELECT seq, hash FROM chain_head WHERE centre_id = {}{}",
+        "SELECT seq, hash FROM {table} WHERE centre_id = {}{}",
         placeholder(backend, 1),
         if lock { lock_suffix(backend) } else { "" }
     );

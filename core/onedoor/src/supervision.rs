@@ -244,11 +244,12 @@ impl Onedoor {
     async fn raise_new(&self, centre: CentreId, alerts: Vec<NewAlert>) -> Result<u64> {
         let keys: Vec<&str> = alerts.iter().filter_map(|a| a.key.as_deref()).collect();
         let held = self.store.alert_keys_held(centre, &keys).await?;
-        let new: Vec<NewAlert> =
+        let mut new: Vec<NewAlert> =
             alerts.into_iter().filter(|a| !a.key.as_deref().is_some_and(|k| held.contains(k))).collect();
         let mut raised = 0;
-        for chunk in new.chunks(RAISE_BATCH) {
-            raised += self.raise_alerts(centre, chunk.to_vec()).await?.len() as u64;
+        while !new.is_empty() {
+            let rest = new.split_off(new.len().min(RAISE_BATCH));
+            raised += self.raise_alerts(centre, std::mem::replace(&mut new, rest)).await?.len() as u64;
         }
         Ok(raised)
     }
