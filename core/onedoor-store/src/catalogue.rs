@@ -306,7 +306,7 @@ impl Store {
     pub async fn add_matters(&self, scope: &Scope, ms: &[Matter], by: &Provenance) -> Result<()> {
         let meta = VersionMeta::added(by);
         let tx = self.write().await?;
-        let units = crate::organisation::unit_ids(&tx, own(scope)).await?;
+        let units = crate::organisation::unit_ids(&tx, own(scope), ms.iter().map(|m| m.guide.owner_unit.0)).await?;
         let mut rows = Vec::with_capacity(ms.len());
         let mut versions = Vec::with_capacity(ms.len());
         for (i, m) in ms.iter().enumerate() {
@@ -328,7 +328,7 @@ impl Store {
     }
 
     /// Adds matters of any centres (each at version 1, operation `ADD`, in its admin's centre)
-    /// in one transaction: the owner units are read once per centre, the matters and their
+    /// in one transaction: the owner units named are read once per centre, the matters and their
     /// versions go in with multi-row inserts, and each centre's generation is bumped once. The
     /// answer has one entry per matter: a matter whose owner unit is not a unit of its centre
     /// is refused (`ownerUnit`) and the others are written. A failed statement (e.g. a code
@@ -336,19 +336,20 @@ impl Store {
     /// the matters one at a time to tell which one it was.
     pub async fn add_matter_batch(&self, items: &[(&Scope, &Matter, &Provenance)]) -> Result<Vec<Result<()>>> {
         let tx = self.write().await?;
+        let mut owners: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (scope, m, _) in items {
+            owners.entry(own(scope)).or_default().push(m.guide.owner_unit.0);
+        }
         let mut units: HashMap<Uuid, std::collections::HashSet<Uuid>> = HashMap::new();
+        for (centre, candidates) in owners {
+            units.insert(centre, crate::organisation::unit_ids(&tx, centre, candidates).await?);
+        }
         let mut answers = Vec::with_capacity(items.len());
         let (mut rows, mut versions) = (Vec::with_capacity(items.len()), Vec::with_capacity(items.len()));
         let mut centres: Vec<Uuid> = Vec::new();
         for (scope, m, by) in items {
             let centre = own(scope);
-            let known = match units.entry(centre) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(crate::organisation::unit_ids(&tx, centre).await?)
-                }
-            };
-            if !known.contains(&m.guide.owner_unit.0) {
+            if !units.get(&centre).is_some_and(|known| known.contains(&m.guide.owner_unit.0)) {
                 answers.push(Err(StoreError::Rule(DomainError::new(
                     "ownerUnit",
                     ErrorCode::InvalidReference,

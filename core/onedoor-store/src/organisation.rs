@@ -489,7 +489,8 @@ impl Store {
     /// not the centre's (`staff.N.unit`) or a taken code fails the whole call.
     pub async fn create_staff_many(&self, scope: &Scope, all: &[Staff]) -> Result<()> {
         let tx = self.write().await?;
-        let units = crate::organisation::unit_ids(&tx, own(scope)).await?;
+        let units =
+            crate::organisation::unit_ids(&tx, own(scope), all.iter().filter_map(|s| s.unit.map(|u| u.0))).await?;
         let mut rows = Vec::with_capacity(all.len());
         for (i, s) in all.iter().enumerate() {
             if s.unit.is_some_and(|u| !units.contains(&u.0)) {
@@ -601,10 +602,25 @@ fn staff_row(scope: &Scope, s: &Staff) -> staff::ActiveModel {
     }
 }
 
-/// The ids of a centre's units, read inside `c` (bulk writes check references against them).
+/// Those of `candidates` that are units of `centre`, read inside `c` (bulk writes check
+/// their references against them; reading only the candidates keeps a batch of matters of one
+/// owner unit from reading every unit of the centre).
 pub(crate) async fn unit_ids<C: ConnectionTrait>(
     c: &C,
     centre: uuid::Uuid,
+    candidates: impl IntoIterator<Item = uuid::Uuid>,
 ) -> Result<std::collections::HashSet<uuid::Uuid>> {
-    Ok(unit::Entity::find().filter(unit::Column::CentreId.eq(centre)).all(c).await?.into_iter().map(|u| u.id).collect())
+    let candidates: std::collections::BTreeSet<uuid::Uuid> = candidates.into_iter().collect();
+    if candidates.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let found: Vec<uuid::Uuid> = unit::Entity::find()
+        .select_only()
+        .column(unit::Column::Id)
+        .filter(unit::Column::CentreId.eq(centre))
+        .filter(unit::Column::Id.is_in(candidates))
+        .into_tuple()
+        .all(c)
+        .await?;
+    Ok(found.into_iter().collect())
 }
