@@ -347,10 +347,38 @@ impl Store {
     /// started from (else `CONFLICT` on `case`), appends the events and worklist rows, moves
     /// the heads on and commits. Any failure writes nothing.
     pub async fn write_cases(&self, sealed: SealedCases) -> Result<()> {
-        let SealedCases { cases, applications, updates, events, steps, counters, chains } = sealed;
-        let tx = self.write().await?;
+        let mut tx = self.begin_cases().await?;
+        if !tx.heads_hold(&sealed, &mut CaseHeads::default()).await? {
+            return Err(StoreError::Conflict { what: "case heads" });
+        }
+        tx.write(sealed).await
+    }
+
+    /// Starts a case write that holds the write lock (and, on PostgreSQL, the head rows it
+    /// checks) until [`CasesTx::write`]: a batch whose heads another process moved can be
+    /// staged again on the heads read under that lock, and then cannot lose them again.
+    pub async fn begin_cases(&self) -> Result<CasesTx> {
+        Ok(CasesTx { tx: self.write().await? })
+    }
+}
+
+/// A case write in progress (see [`Store::begin_cases`]). Dropped unwritten, it writes nothing.
+#[derive(Debug)]
+pub struct CasesTx {
+    tx: crate::WriteTx,
+}
+
+impl CasesTx {
+    /// Whether the counters and chains `sealed` was computed on are still where it found them,
+    /// read under lock. If not, `heads` is reset to what is stored now for every counter and
+    /// chain the batch touches (staged again on them, the batch will hold while this
+    /// transaction is open).
+    pub async fn heads_hold(&mut self, sealed: &SealedCases, heads: &mut CaseHeads) -> Result<bool> {
+        let tx = &self.tx;
         let backend = tx.get_database_backend();
-        for ((centre, day), before, _) in &counters {
+        let mut hold = true;
+        let mut stored_heads = CaseHeads::default();
+        for ((centre, day), before, _) in &sealed.counters {
             let sql = format!(
                 "SELECT next FROM case_counter WHERE centre_id = {} AND day = {}{}",
                 placeholder(backend, 1),
@@ -364,15 +392,26 @@ impl Store {
                 Some(r) => r.try_get("", "next")?,
                 None => 0,
             };
-            if stored != *before {
-                return Err(StoreError::Conflict { what: "case heads" });
-            }
+            hold &= stored == *before;
+            stored_heads.counters.insert((*centre, *day), stored);
         }
-        for (centre, before, _) in &chains {
-            if chain_head_of(&tx, "chain_head", *centre, true).await? != *before {
-                return Err(StoreError::Conflict { what: "case heads" });
-            }
+        for (centre, before, _) in &sealed.chains {
+            let stored = chain_head_of(tx, "chain_head", *centre, true).await?;
+            hold &= stored == *before;
+            stored_heads.chains.insert(*centre, stored);
         }
+        if !hold {
+            *heads = stored_heads;
+        }
+        Ok(hold)
+    }
+
+    /// Writes `sealed` (whose heads [`heads_hold`](Self::heads_hold) confirmed) and commits.
+    /// An update whose case moved on fails the whole write with `CONFLICT` on `case`.
+    pub async fn write(self, sealed: SealedCases) -> Result<()> {
+        let SealedCases { cases, applications, updates, events, steps, counters, chains } = sealed;
+        let tx = self.tx;
+        let backend = tx.get_database_backend();
         insert_rows(&tx, "cases", CASE_COLUMNS, cases).await?;
         insert_rows(&tx, "case_application", APPLICATION_COLUMNS, applications).await?;
         let expected = updates.len() as u64;

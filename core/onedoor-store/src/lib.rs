@@ -25,7 +25,8 @@ mod plugins;
 pub use alerts::{AlertFilter, alert_event_hash};
 pub use audit::{BreakReason, BrokenLink, Chain, ChainCheck};
 pub use cases::{
-    CaseBatch, CaseEvent, CaseHeads, EventDraft, HashedEvent, SealedCases, WorkItem, WorkStep, chain_hash, event_hash,
+    CaseBatch, CaseEvent, CaseHeads, CasesTx, EventDraft, HashedEvent, SealedCases, WorkItem, WorkStep, chain_hash,
+    event_hash,
 };
 pub use catalogue::{MatterFilter, Provenance, SplitPart};
 pub use evaluation::{EventsSince, RatingFilter, SupervisionState};

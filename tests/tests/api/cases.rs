@@ -312,7 +312,7 @@ async fn two_clerks_deciding_one_step_at_once_one_wins() {
         let input = json!({ "case": id, "step": 1, "decision": decision, "comment": format!("clerk {i}") });
         let (q, t) = (decide.clone(), tokens[i % 2].clone());
         let s2 = s.url.clone();
-        tasks.push(tokio::spawn(async move { post_alone(s2, t, q, input).await["decideStep"].clone() }));
+        tasks.push(tokio::spawn(async move { post_alone(s2, t, q, input).await["data"]["decideStep"].clone() }));
     }
     let mut wins = 0;
     let mut conflicts = 0;
@@ -342,9 +342,9 @@ async fn two_clerks_deciding_one_step_at_once_one_wins() {
 }
 
 /// Posts a mutation with `input` over its own HTTP connection (so that many run at once) and
-/// returns the response's `data`.
+/// returns the whole response (`data` and any `errors`).
 async fn post_alone(url: String, token: String, query: String, input: Value) -> Value {
-    let body: Value = reqwest::Client::new()
+    reqwest::Client::new()
         .post(&url)
         .bearer_auth(token)
         .json(&json!({ "query": query, "variables": { "input": input } }))
@@ -353,14 +353,14 @@ async fn post_alone(url: String, token: String, query: String, input: Value) -> 
         .unwrap()
         .json()
         .await
-        .unwrap();
-    body["data"].clone()
+        .unwrap()
 }
 
-/// Submits an application with [`post_alone`] and returns the case number, if a case was made.
-async fn submitted_number(url: String, token: String, input: Value) -> Option<String> {
-    let data = post_alone(url, token, submit_query(), input).await;
-    data["submitCase"]["case"]["number"].as_str().map(str::to_owned)
+/// Submits an application with [`post_alone`]: the case number, or the whole response when
+/// no case was made (so that a failing test shows why).
+async fn submitted_number(url: String, token: String, input: Value) -> Result<String, Value> {
+    let body = post_alone(url, token, submit_query(), input).await;
+    body["data"]["submitCase"]["case"]["number"].as_str().map(str::to_owned).ok_or(body)
 }
 
 #[tokio::test]
@@ -384,7 +384,7 @@ async fn case_numbers_have_no_gaps_or_duplicates_under_concurrent_acceptance() {
     }
     let mut seqs = Vec::new();
     for t in tasks {
-        if let Some(n) = t.await.unwrap() {
+        if let Ok(n) = t.await.unwrap() {
             assert!(n.starts_with("PINGLIANG-20180301-") || n.starts_with("KONGTONG-20180301-"), "{n}");
             seqs.push(n.rsplit('-').next().unwrap().parse::<u32>().unwrap());
         }
@@ -414,7 +414,7 @@ async fn two_replicas_accepting_at_once_share_one_gapless_sequence_and_one_unbro
     }
     let mut seqs = Vec::new();
     for t in tasks {
-        let n = t.await.unwrap().expect("every application is accepted");
+        let n = t.await.unwrap().unwrap_or_else(|answer| panic!("every application is accepted: {answer}"));
         seqs.push(n.rsplit('-').next().unwrap().parse::<u32>().unwrap());
     }
     seqs.sort_unstable();

@@ -16,7 +16,7 @@ use crate::{Error, Result};
 use onedoor_domain::CaseId;
 use onedoor_domain::calendar::Calendar;
 use onedoor_domain::case::Case;
-use onedoor_store::{CaseBatch, CaseHeads, EventDraft, SealedCases, Store};
+use onedoor_store::{CaseBatch, CaseHeads, CasesTx, EventDraft, SealedCases, Store};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -127,12 +127,6 @@ enum Prepared {
     Failed(Vec<Job>),
 }
 
-/// How often a job alone is staged again when another process moved the counters or chains
-/// on between its staging and its write. Two replicas accepting at once in a loaded suite ran
-/// out of five attempts once: the heads are read before the write lock is taken, so a busy
-/// neighbour can move them again each time.
-const HEAD_ATTEMPTS: usize = 32;
-
 impl Batcher for Committer {
     type Job = Job;
     const MAX_BATCH: usize = MAX_BATCH;
@@ -200,10 +194,15 @@ impl Committer {
     }
 
     /// Runs one job in a batch of its own, written before this returns, and answers it. A
-    /// batch of one is exact: a version check that fails is this job's conflict.
+    /// batch of one is exact: a version check that fails is this job's conflict. The write
+    /// lock is taken before the heads are checked; if another process moved the counters or
+    /// chains the job was staged on, it is staged once more on the heads read under that lock,
+    /// which it holds until its write, so it cannot lose them again.
     async fn run_alone(&mut self, job: Job) {
         let mut job = job;
-        for _ in 0..HEAD_ATTEMPTS {
+        let mut held: Option<CasesTx> = None;
+        loop {
+            let restaged = held.is_some();
             let (mut staged, latest, sealed) =
                 match prepare(&self.store, &self.cache, &mut self.heads, None, vec![job]).await {
                     Prepared::Nothing => return,
@@ -217,17 +216,31 @@ impl Committer {
                     }
                 };
             let Some((one, case)) = staged.pop() else { return };
-            match self.store.write_cases(*sealed).await {
+            let tx = match held.take() {
+                Some(tx) => Ok(tx),
+                None => self.store.begin_cases().await,
+            };
+            let checked = match tx {
+                Ok(mut tx) => tx.heads_hold(&sealed, &mut self.heads).await.map(|hold| (tx, hold)),
+                Err(e) => Err(e),
+            };
+            let written = match checked {
+                Ok((tx, true)) => tx.write(*sealed).await,
+                Ok((tx, false)) if !restaged => {
+                    held = Some(tx);
+                    job = one;
+                    continue;
+                }
+                // Staged on heads read under the lock it holds: they cannot have moved.
+                Ok((_, false)) => Err(onedoor_store::StoreError::Conflict { what: "case heads" }),
+                Err(e) => Err(e),
+            };
+            match written {
                 Ok(()) => {
                     for c in latest.into_values() {
                         self.cache.put(c);
                     }
                     let _ = one.reply.send(Ok(case));
-                    return;
-                }
-                Err(onedoor_store::StoreError::Conflict { what: "case heads" }) => {
-                    self.heads.clear();
-                    job = one;
                 }
                 Err(e) => {
                     self.heads.clear();
@@ -240,11 +253,10 @@ impl Committer {
                         }
                     };
                     let _ = one.reply.send(Err(answer));
-                    return;
                 }
             }
+            return;
         }
-        let _ = job.reply.send(Err(Error::Conflict("case numbers".into())));
     }
 }
 
