@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Prints cases per second, transitions per second, p50/p99 per transition, and the memory
-//! each live (accepted, undecided) case costs the server. SQLite (a temporary file) by default;
+//! each live (accepted, undecided) case costs the server. 256 concurrent clients by default:
+//! about the Pingliang hall's 251 windows, each with one transition in flight. SQLite (a temporary file) by default;
 //! `--database postgres://…/db` for PostgreSQL (the database must exist and be empty).
 
 mod bench_support;
@@ -238,7 +239,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() -> anyhow::Result<()> {
     let api = std::env::args().any(|a| a == "--api");
     let cases: u64 = arg("--cases").and_then(|v| v.parse().ok()).unwrap_or(if api { 5_000 } else { 20_000 });
-    let concurrency: u64 = arg("--concurrency").and_then(|v| v.parse().ok()).unwrap_or(64);
+    let concurrency: u64 = arg("--concurrency").and_then(|v| v.parse().ok()).unwrap_or(256);
     let live: u64 = arg("--live").and_then(|v| v.parse().ok()).unwrap_or(20_000);
     let dir = std::env::temp_dir().join(format!("onedoor-cases-bench-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir)?;
