@@ -347,7 +347,7 @@ impl Store {
     /// started from (else `CONFLICT` on `case`), appends the events and worklist rows, moves
     /// the heads on and commits. Any failure writes nothing.
     pub async fn write_cases(&self, sealed: SealedCases) -> Result<()> {
-        let mut tx = self.begin_cases().await?;
+        let tx = self.begin_cases().await?;
         if !tx.heads_hold(&sealed, &mut CaseHeads::default()).await? {
             return Err(StoreError::Conflict { what: "case heads" });
         }
@@ -373,7 +373,7 @@ impl CasesTx {
     /// read under lock. If not, `heads` is reset to what is stored now for every counter and
     /// chain the batch touches (staged again on them, the batch will hold while this
     /// transaction is open).
-    pub async fn heads_hold(&mut self, sealed: &SealedCases, heads: &mut CaseHeads) -> Result<bool> {
+    pub async fn heads_hold(&self, sealed: &SealedCases, heads: &mut CaseHeads) -> Result<bool> {
         let tx = &self.tx;
         let backend = tx.get_database_backend();
         let mut hold = true;

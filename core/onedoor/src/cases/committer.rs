@@ -216,14 +216,15 @@ impl Committer {
                     }
                 };
             let Some((one, case)) = staged.pop() else { return };
-            let tx = match held.take() {
-                Some(tx) => Ok(tx),
-                None => self.store.begin_cases().await,
-            };
-            let checked = match tx {
-                Ok(mut tx) => tx.heads_hold(&sealed, &mut self.heads).await.map(|hold| (tx, hold)),
-                Err(e) => Err(e),
-            };
+            let checked = async {
+                let tx = match held.take() {
+                    Some(tx) => tx,
+                    None => self.store.begin_cases().await?,
+                };
+                let hold = tx.heads_hold(&sealed, &mut self.heads).await?;
+                Ok::<_, onedoor_store::StoreError>((tx, hold))
+            }
+            .await;
             let written = match checked {
                 Ok((tx, true)) => tx.write(*sealed).await,
                 Ok((tx, false)) if !restaged => {
