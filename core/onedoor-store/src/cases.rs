@@ -9,6 +9,7 @@
 
 use crate::case_doc;
 use crate::entity::{calendar_day, case, case_application, case_counter, case_event, case_step, chain_head, workflow};
+use crate::lite::{self, LiteTx};
 use crate::{Page, Result, Slice, Store, StoreError, WriteTx, corrupt, own, private};
 use chrono::{DateTime, NaiveDate, Utc};
 use onedoor_domain::calendar::{Calendar, CalendarDay, DayKind};
@@ -357,15 +358,25 @@ impl Store {
     /// Starts a case write that holds the write lock (and, on PostgreSQL, the head rows it
     /// checks) until [`CasesTx::write`]: a batch whose heads another process moved can be
     /// staged again on the heads read under that lock, and then cannot lose them again.
+    ///
+    /// On a SQLite file it runs on the case writer's own connection (see the `lite` module):
+    /// call it from a thread that may block, as the case writer's is.
     pub async fn begin_cases(&self) -> Result<CasesTx> {
-        Ok(CasesTx { tx: self.write().await? })
+        Ok(CasesTx(match &self.lite {
+            Some(lite) => Tx::Lite(lite.begin(self.write_turn().await).await?),
+            None => Tx::Sql(self.write().await?),
+        }))
     }
 }
 
 /// A case write in progress (see [`Store::begin_cases`]). Dropped unwritten, it writes nothing.
 #[derive(Debug)]
-pub struct CasesTx {
-    tx: crate::WriteTx,
+pub struct CasesTx(Tx);
+
+#[derive(Debug)]
+enum Tx {
+    Sql(crate::WriteTx),
+    Lite(LiteTx),
 }
 
 impl CasesTx {
@@ -374,7 +385,10 @@ impl CasesTx {
     /// chain the batch touches (staged again on them, the batch will hold while this
     /// transaction is open).
     pub async fn heads_hold(&self, sealed: &SealedCases, heads: &mut CaseHeads) -> Result<bool> {
-        let tx = &self.tx;
+        let tx = match &self.0 {
+            Tx::Sql(tx) => tx,
+            Tx::Lite(tx) => return lite::blocking(|| lite_heads_hold(tx, sealed, heads)),
+        };
         let backend = tx.get_database_backend();
         let mut hold = true;
         let mut stored_heads = CaseHeads::default();
@@ -409,8 +423,11 @@ impl CasesTx {
     /// Writes `sealed` (whose heads [`heads_hold`](Self::heads_hold) confirmed) and commits.
     /// An update whose case moved on fails the whole write with `CONFLICT` on `case`.
     pub async fn write(self, sealed: SealedCases) -> Result<()> {
+        let tx = match self.0 {
+            Tx::Sql(tx) => tx,
+            Tx::Lite(tx) => return lite::blocking(|| lite_write(tx, sealed)),
+        };
         let SealedCases { cases, applications, updates, events, steps, counters, chains } = sealed;
-        let tx = self.tx;
         let backend = tx.get_database_backend();
         insert_rows(&tx, "cases", CASE_COLUMNS, cases).await?;
         insert_rows(&tx, "case_application", APPLICATION_COLUMNS, applications).await?;
@@ -504,6 +521,103 @@ impl CasesTx {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// [`CasesTx::heads_hold`] on the case writer's own SQLite connection.
+fn lite_heads_hold(tx: &LiteTx, sealed: &SealedCases, heads: &mut CaseHeads) -> Result<bool> {
+    let mut hold = true;
+    let mut stored_heads = CaseHeads::default();
+    for ((centre, day), before, _) in &sealed.counters {
+        let key = lite::values(&[(*centre).into(), (*day).into()])?;
+        let stored = tx
+            .query_row("SELECT next FROM case_counter WHERE centre_id = ?1 AND day = ?2", key, |r| r.get(0))?
+            .unwrap_or(0);
+        hold &= stored == *before;
+        stored_heads.counters.insert((*centre, *day), stored);
+    }
+    for (centre, before, _) in &sealed.chains {
+        let key = lite::values(&[(*centre).into()])?;
+        let stored = tx
+            .query_row("SELECT seq, hash FROM chain_head WHERE centre_id = ?1", key, |r| Ok((r.get(0)?, r.get(1)?)))?
+            .unwrap_or((0, String::new()));
+        hold &= stored == *before;
+        stored_heads.chains.insert(*centre, stored);
+    }
+    if !hold {
+        *heads = stored_heads;
+    }
+    Ok(hold)
+}
+
+/// The statement that inserts one row of `cols` into `table`.
+fn lite_insert(table: &str, cols: &[(&str, &str)]) -> String {
+    let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
+    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), marks.join(", "))
+}
+
+/// [`CasesTx::write`] on the case writer's own SQLite connection: the same rows, one cached
+/// statement per row.
+fn lite_write(tx: LiteTx, sealed: SealedCases) -> Result<()> {
+    let SealedCases { cases, applications, updates, events, steps, counters, chains } = sealed;
+    let insert_cases = lite_insert("cases", CASE_COLUMNS);
+    for row in &cases {
+        tx.execute(&insert_cases, lite::values(row)?)?;
+    }
+    let insert_applications = lite_insert("case_application", APPLICATION_COLUMNS);
+    for row in &applications {
+        tx.execute(&insert_applications, lite::values(row)?)?;
+    }
+    for row in &updates {
+        let changed = tx.execute(
+            "UPDATE cases SET state = ?4, version = ?5, due_on = ?6, doc = ?7, updated_at = ?8 \
+             WHERE centre_id = ?1 AND id = ?2 AND version = ?3",
+            lite::values(row)?,
+        )?;
+        if changed != 1 {
+            // Dropping the transaction rolls back what was written.
+            return Err(StoreError::Conflict { what: "case" });
+        }
+    }
+    let insert_events = lite_insert("case_event", EVENT_COLUMNS);
+    for row in &events {
+        tx.execute(&insert_events, lite::values(row)?)?;
+    }
+    for s in steps {
+        let row = [
+            s.centre_id.into_value(),
+            s.case_id.into_value(),
+            s.step.into_value(),
+            s.unit_id.into_value(),
+            s.role.into_value(),
+            s.status.into_value(),
+            s.opened_on.into_value(),
+            s.due_on.into_value(),
+        ];
+        let row: Vec<sea_orm::Value> =
+            row.into_iter().collect::<Option<_>>().ok_or_else(|| corrupt("worklist row", "a column is not set"))?;
+        tx.execute(
+            "INSERT INTO case_step (centre_id, case_id, step, unit_id, role, status, opened_on, due_on) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (centre_id, case_id, step) DO UPDATE SET status = excluded.status, due_on = excluded.due_on",
+            lite::values(&row)?,
+        )?;
+    }
+    for ((centre, day), _, next) in counters {
+        tx.execute(
+            "INSERT INTO case_counter (centre_id, day, next) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (centre_id, day) DO UPDATE SET next = excluded.next",
+            lite::values(&[centre.into(), day.into(), next.into()])?,
+        )?;
+    }
+    for (centre, _, (seq, hash)) in chains {
+        tx.execute(
+            "INSERT INTO chain_head (centre_id, seq, hash) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (centre_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            lite::values(&[centre.into(), seq.into(), hash.into()])?,
+        )?;
+    }
+    tx.commit()
 }
 
 impl CaseBatch {
