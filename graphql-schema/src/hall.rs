@@ -146,8 +146,7 @@ impl TicketObj {
     }
     /// The zone it waits (or waited) in.
     async fn zone(&self, ctx: &Context<'_>) -> Result<Option<ZoneObj>> {
-        let t = &self.0.ticket;
-        Ok(parts(ctx).0.zone(t.centre, t.zone).await.map_err(query_error)?.map(ZoneObj))
+        Ok(parts(ctx).0.zone_of_ticket(&self.0.ticket).await.map_err(query_error)?.map(ZoneObj))
     }
     /// The matter it was taken for, if one (and visible).
     async fn matter(&self, ctx: &Context<'_>) -> Result<Option<MatterObj>> {

@@ -9,7 +9,7 @@
 
 use crate::case_doc;
 use crate::entity::{calendar_day, case, case_application, case_counter, case_event, case_step, chain_head, workflow};
-use crate::lite::{self, LiteTx};
+use crate::lite::{self, BatchTx, LiteTx};
 use crate::{Page, Result, Slice, Store, StoreError, WriteTx, corrupt, own, private};
 use chrono::{DateTime, NaiveDate, Utc};
 use onedoor_domain::calendar::{Calendar, CalendarDay, DayKind};
@@ -362,22 +362,13 @@ impl Store {
     /// On a SQLite file it runs on the case writer's own connection (see the `lite` module):
     /// call it from a thread that may block, as the case writer's is.
     pub async fn begin_cases(&self) -> Result<CasesTx> {
-        Ok(CasesTx(match &self.lite {
-            Some(lite) => Tx::Lite(lite.begin(self.write_turn().await).await?),
-            None => Tx::Sql(self.write().await?),
-        }))
+        Ok(CasesTx(self.begin_batch().await?))
     }
 }
 
 /// A case write in progress (see [`Store::begin_cases`]). Dropped unwritten, it writes nothing.
 #[derive(Debug)]
-pub struct CasesTx(Tx);
-
-#[derive(Debug)]
-enum Tx {
-    Sql(crate::WriteTx),
-    Lite(LiteTx),
-}
+pub struct CasesTx(BatchTx);
 
 impl CasesTx {
     /// Whether the counters and chains `sealed` was computed on are still where it found them,
@@ -386,8 +377,8 @@ impl CasesTx {
     /// transaction is open).
     pub async fn heads_hold(&self, sealed: &SealedCases, heads: &mut CaseHeads) -> Result<bool> {
         let tx = match &self.0 {
-            Tx::Sql(tx) => tx,
-            Tx::Lite(tx) => return lite::blocking(|| lite_heads_hold(tx, sealed, heads)),
+            BatchTx::Sql(tx) => tx,
+            BatchTx::Lite(tx) => return lite::blocking(|| lite_heads_hold(tx, sealed, heads)),
         };
         let backend = tx.get_database_backend();
         let mut hold = true;
@@ -424,8 +415,8 @@ impl CasesTx {
     /// An update whose case moved on fails the whole write with `CONFLICT` on `case`.
     pub async fn write(self, sealed: SealedCases) -> Result<()> {
         let tx = match self.0 {
-            Tx::Sql(tx) => tx,
-            Tx::Lite(tx) => return lite::blocking(|| lite_write(tx, sealed)),
+            BatchTx::Sql(tx) => tx,
+            BatchTx::Lite(tx) => return lite::blocking(|| lite_write(tx, sealed)),
         };
         let SealedCases { cases, applications, updates, events, steps, counters, chains } = sealed;
         let backend = tx.get_database_backend();
@@ -583,26 +574,14 @@ fn lite_write(tx: LiteTx, sealed: SealedCases) -> Result<()> {
     for row in &events {
         tx.execute(&insert_events, lite::values(row)?)?;
     }
-    for s in steps {
-        let row = [
-            s.centre_id.into_value(),
-            s.case_id.into_value(),
-            s.step.into_value(),
-            s.unit_id.into_value(),
-            s.role.into_value(),
-            s.status.into_value(),
-            s.opened_on.into_value(),
-            s.due_on.into_value(),
-        ];
-        let row: Vec<sea_orm::Value> =
-            row.into_iter().collect::<Option<_>>().ok_or_else(|| corrupt("worklist row", "a column is not set"))?;
-        tx.execute(
-            "INSERT INTO case_step (centre_id, case_id, step, unit_id, role, status, opened_on, due_on) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-             ON CONFLICT (centre_id, case_id, step) DO UPDATE SET status = excluded.status, due_on = excluded.due_on",
-            lite::values(&row)?,
-        )?;
-    }
+    lite::insert_models::<case_step::Entity>(
+        &tx,
+        &steps,
+        lite::OnConflict::Update(
+            &[case_step::Column::CentreId, case_step::Column::CaseId, case_step::Column::Step],
+            &[case_step::Column::Status, case_step::Column::DueOn],
+        ),
+    )?;
     for ((centre, day), _, next) in counters {
         tx.execute(
             "INSERT INTO case_counter (centre_id, day, next) VALUES (?1, ?2, ?3) \

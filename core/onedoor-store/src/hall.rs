@@ -9,6 +9,7 @@
 //! state.
 
 use crate::entity::{appointment, appointment_quota, appointment_slot, hall_queue, ticket, ticket_event};
+use crate::lite::{self, BatchTx};
 use crate::{Result, Store, StoreError, WriteTx, corrupt, own};
 use chrono::{DateTime, NaiveDate, Utc};
 use onedoor_domain::case::IdNumber;
@@ -285,7 +286,7 @@ impl Store {
 
     /// Starts a batch of queue writes.
     pub async fn queue_batch(&self) -> Result<QueueBatch> {
-        Ok(QueueBatch { tx: self.write().await?, tickets: HashMap::new(), order: Vec::new(), events: Vec::new() })
+        Ok(QueueBatch { tx: self.begin_batch().await?, tickets: HashMap::new(), order: Vec::new(), events: Vec::new() })
     }
 
     // ----- appointments -----
@@ -558,10 +559,28 @@ async fn set_status(
     Ok(r.rows_affected == 1)
 }
 
+/// The columns of a stored ticket that a later change of it sets.
+const TICKET_CHANGES: [ticket::Column; 13] = [
+    ticket::Column::ZoneId,
+    ticket::Column::MatterCentreId,
+    ticket::Column::MatterId,
+    ticket::Column::Status,
+    ticket::Column::WindowId,
+    ticket::Column::TargetWindowId,
+    ticket::Column::Recalls,
+    ticket::Column::Transfers,
+    ticket::Column::FirstCalledAt,
+    ticket::Column::CalledAt,
+    ticket::Column::StartedAt,
+    ticket::Column::EndedAt,
+    ticket::Column::Version,
+];
+
 /// Queue writes of one transaction: claims of halls (version checks), ticket rows and events.
+/// On a SQLite file they run on the batch writers' own connection (the `lite` module).
 #[derive(Debug)]
 pub struct QueueBatch {
-    tx: WriteTx,
+    tx: BatchTx,
     /// The last row staged per ticket, and the order tickets were first staged in.
     tickets: HashMap<TicketId, ticket::ActiveModel>,
     order: Vec<TicketId>,
@@ -574,6 +593,41 @@ impl QueueBatch {
     /// nothing of that hall may be written.
     pub async fn claim(&mut self, hall: &Hall, seen: Option<i64>, record: &QueueRecord) -> Result<bool> {
         let passes = json(&record.passes)?;
+        let first = || -> Result<hall_queue::ActiveModel> {
+            Ok(hall_queue::ActiveModel {
+                centre_id: Set(hall.centre.0),
+                hall_id: Set(hall.id.0),
+                version: Set(1),
+                settings: Set(json(&record.settings)?),
+                day: Set(record.day),
+                passes: Set(passes.clone()),
+            })
+        };
+        let key = [hall_queue::Column::CentreId, hall_queue::Column::HallId];
+        let tx = match &self.tx {
+            BatchTx::Sql(tx) => tx,
+            BatchTx::Lite(tx) => {
+                return lite::blocking(|| match seen {
+                    Some(v) => {
+                        let values = lite::values(&[
+                            (v + 1).into(),
+                            record.day.into(),
+                            passes.clone().into(),
+                            hall.centre.0.into(),
+                            hall.id.0.into(),
+                            v.into(),
+                        ])?;
+                        let sql = "UPDATE hall_queue SET version = ?1, day = ?2, passes = ?3 \
+                                   WHERE centre_id = ?4 AND hall_id = ?5 AND version = ?6";
+                        Ok(tx.execute(sql, values)? == 1)
+                    }
+                    None => {
+                        Ok(lite::insert_models::<hall_queue::Entity>(tx, &[first()?], lite::OnConflict::Nothing(&key))?
+                            == 1)
+                    }
+                });
+            }
+        };
         match seen {
             Some(v) => {
                 let r = hall_queue::Entity::update_many()
@@ -583,26 +637,15 @@ impl QueueBatch {
                     .filter(hall_queue::Column::CentreId.eq(hall.centre.0))
                     .filter(hall_queue::Column::HallId.eq(hall.id.0))
                     .filter(hall_queue::Column::Version.eq(v))
-                    .exec(&self.tx)
+                    .exec(tx)
                     .await?;
                 Ok(r.rows_affected == 1)
             }
             None => {
-                let r = hall_queue::Entity::insert(hall_queue::ActiveModel {
-                    centre_id: Set(hall.centre.0),
-                    hall_id: Set(hall.id.0),
-                    version: Set(1),
-                    settings: Set(json(&record.settings)?),
-                    day: Set(record.day),
-                    passes: Set(passes),
-                })
-                .on_conflict(
-                    OnConflict::columns([hall_queue::Column::CentreId, hall_queue::Column::HallId])
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(&self.tx)
-                .await?;
+                let r = hall_queue::Entity::insert(first()?)
+                    .on_conflict(OnConflict::columns(key).do_nothing().to_owned())
+                    .exec_without_returning(tx)
+                    .await?;
                 Ok(r == 1)
             }
         }
@@ -627,32 +670,26 @@ impl QueueBatch {
         });
     }
 
-    /// Writes the staged rows with multi-row statements and commits.
+    /// Writes the staged rows (with multi-row statements through sqlx) and commits.
     pub async fn commit(self) -> Result<()> {
         let QueueBatch { tx, mut tickets, order, mut events } = self;
         let mut tickets: Vec<ticket::ActiveModel> = order.iter().filter_map(|id| tickets.remove(id)).collect();
+        let key = [ticket::Column::CentreId, ticket::Column::Id];
+        let tx = match tx {
+            BatchTx::Sql(tx) => tx,
+            BatchTx::Lite(tx) => {
+                return lite::blocking(|| {
+                    let update = lite::OnConflict::Update(&key, &TICKET_CHANGES);
+                    lite::insert_models::<ticket::Entity>(&tx, &tickets, update)?;
+                    lite::insert_models::<ticket_event::Entity>(&tx, &events, lite::OnConflict::Fail)?;
+                    tx.commit()
+                });
+            }
+        };
         while !tickets.is_empty() {
             let chunk: Vec<ticket::ActiveModel> = tickets.drain(..tickets.len().min(CHUNK)).collect();
             ticket::Entity::insert_many(chunk)
-                .on_conflict(
-                    OnConflict::columns([ticket::Column::CentreId, ticket::Column::Id])
-                        .update_columns([
-                            ticket::Column::ZoneId,
-                            ticket::Column::MatterCentreId,
-                            ticket::Column::MatterId,
-                            ticket::Column::Status,
-                            ticket::Column::WindowId,
-                            ticket::Column::TargetWindowId,
-                            ticket::Column::Recalls,
-                            ticket::Column::Transfers,
-                            ticket::Column::FirstCalledAt,
-                            ticket::Column::CalledAt,
-                            ticket::Column::StartedAt,
-                            ticket::Column::EndedAt,
-                            ticket::Column::Version,
-                        ])
-                        .to_owned(),
-                )
+                .on_conflict(OnConflict::columns(key).update_columns(TICKET_CHANGES).to_owned())
                 .exec_without_returning(&tx)
                 .await?;
         }
@@ -666,6 +703,12 @@ impl QueueBatch {
 
     /// Gives up the batch: nothing is written.
     pub async fn rollback(self) -> Result<()> {
-        Ok(self.tx.rollback().await?)
+        match self.tx {
+            BatchTx::Sql(tx) => Ok(tx.rollback().await?),
+            BatchTx::Lite(tx) => {
+                tx.rollback();
+                Ok(())
+            }
+        }
     }
 }

@@ -3,21 +3,22 @@
 //!
 //! sqlx runs each SQLite connection on a thread of its own and hands it every statement over a
 //! channel: a batch write of twenty statements is twenty round trips between two threads, each
-//! a futex wake-up on either side. `perf` put those hand-offs and the thread switches at about
-//! a fifth of the case write's CPU, and the write's duration (which every request of the next
-//! batch waits for) at about twice the SQLite work in it. The case writer already runs its
-//! writes on a thread of its own, so there it drives this connection itself: the whole batch
-//! runs in one go on that thread, each statement prepared once and kept.
+//! a futex wake-up on either side, and every request of the next batch waits for the write to
+//! end. The case writer already runs its writes on a thread of its own, so there it drives
+//! this connection itself: the whole batch runs in one go on that thread, each statement
+//! prepared once and kept (the profile and the figures: the book's performance chapter).
 //!
-//! Only the case batch (`Store::begin_cases`) uses it, on a SQLite file. It takes the process's
-//! write turn like every other writer ([`Store::write`](crate::Store)); values are stored
-//! exactly as sqlx stores them (UUIDs as 16-byte blobs, dates as `YYYY-MM-DD`, instants as
-//! RFC 3339 text), so every other reader sees the same rows.
+//! The two group-commit writers whose batches are most of the writes, the case writer's
+//! (`Store::begin_cases`) and the hall's queue writer's (`Store::queue_batch`), use it on a
+//! SQLite file ([`BatchTx`]); sharing it, each finds the pages the other left in its cache. It
+//! takes the process's write turn like every other writer (see `Store::write`); values are
+//! stored exactly as sqlx stores them (UUIDs as 16-byte blobs, dates as `YYYY-MM-DD`, instants
+//! as RFC 3339 text, JSON as its text), so every other reader sees the same rows.
 
-use crate::{Result, StoreError};
+use crate::{Result, Store, StoreError, WriteTx, corrupt};
 use chrono::SecondsFormat;
 use rusqlite::types::Value as Lv;
-use sea_orm::DbErr;
+use sea_orm::{ActiveModelTrait, DbErr, EntityTrait, IdenStatic, Iterable};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +43,70 @@ pub(crate) struct LiteTx {
     conn: OwnedMutexGuard<Option<Conn>>,
     open: bool,
     _turn: Option<OwnedMutexGuard<()>>,
+}
+
+/// The transaction of a group-commit writer's batch: on the writers' own connection on a
+/// SQLite file, else a sqlx transaction ([`Store::write`]).
+#[derive(Debug)]
+pub(crate) enum BatchTx {
+    Sql(WriteTx),
+    Lite(LiteTx),
+}
+
+impl Store {
+    /// Begins a batch writer's transaction, once the write turn is held.
+    pub(crate) async fn begin_batch(&self) -> Result<BatchTx> {
+        Ok(match &self.lite {
+            Some(lite) => BatchTx::Lite(lite.begin(self.write_turn().await).await?),
+            None => BatchTx::Sql(self.write().await?),
+        })
+    }
+}
+
+/// What an insert does when the row's key is taken.
+pub(crate) enum OnConflict<'a, C> {
+    /// Fails (the batch rolls back).
+    Fail,
+    /// Leaves the stored row (the statement changes no row).
+    Nothing(&'a [C]),
+    /// Sets these columns of the stored row to the new row's.
+    Update(&'a [C], &'a [C]),
+}
+
+/// Inserts `rows` (every column set) of entity `E`, one cached statement per row; returns the
+/// rows changed.
+pub(crate) fn insert_models<E: EntityTrait>(
+    tx: &LiteTx,
+    rows: &[E::ActiveModel],
+    conflict: OnConflict<'_, E::Column>,
+) -> Result<usize> {
+    let cols: Vec<E::Column> = E::Column::iter().collect();
+    let names = |cs: &[E::Column]| cs.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let mut sql = format!("INSERT INTO {} ({}) VALUES ({})", E::default().table_name(), names(&cols), marks.join(", "));
+    match conflict {
+        OnConflict::Fail => {}
+        OnConflict::Nothing(key) => sql += &format!(" ON CONFLICT ({}) DO NOTHING", names(key)),
+        OnConflict::Update(key, set) => {
+            let set: Vec<String> = set.iter().map(|c| format!("{0} = excluded.{0}", c.as_str())).collect();
+            sql += &format!(" ON CONFLICT ({}) DO UPDATE SET {}", names(key), set.join(", "));
+        }
+    }
+    let mut changed = 0;
+    for row in rows {
+        let values = cols
+            .iter()
+            .map(|c| {
+                let v = row
+                    .get(*c)
+                    .into_value()
+                    .ok_or_else(|| corrupt(E::default().table_name(), "a column is not set"))?;
+                value(&v)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        changed += tx.execute(&sql, values)?;
+    }
+    Ok(changed)
 }
 
 pub(crate) fn failed(e: rusqlite::Error) -> StoreError {
@@ -116,6 +181,11 @@ impl LiteTx {
         self.open = false;
         Ok(())
     }
+
+    /// Rolls back (as dropping it does), off the runtime's workers.
+    pub(crate) fn rollback(self) {
+        blocking(|| drop(self));
+    }
 }
 
 impl Drop for LiteTx {
@@ -140,6 +210,7 @@ pub(crate) fn value(v: &sea_orm::Value) -> Result<Lv> {
         V::Uuid(u) => u.map_or(Lv::Null, |u| Lv::Blob(u.as_bytes().to_vec())),
         V::ChronoDate(d) => d.map_or(Lv::Null, |d| Lv::Text(d.format("%F").to_string())),
         V::ChronoDateTimeUtc(t) => t.map_or(Lv::Null, |t| Lv::Text(t.to_rfc3339_opts(SecondsFormat::AutoSi, false))),
+        V::Json(j) => j.as_ref().map_or(Lv::Null, |j| Lv::Text(j.to_string())),
         other => return Err(StoreError::Corrupt(format!("no SQLite form for {other:?}"))),
     })
 }
@@ -164,6 +235,7 @@ mod tests {
         assert_eq!(value(&at.into())?, Lv::Text("2018-03-05T08:30:00.000005+00:00".into()));
         assert_eq!(value(&Option::<uuid::Uuid>::None.into())?, Lv::Null);
         assert_eq!(value(&7i32.into())?, Lv::Integer(7));
+        assert_eq!(value(&serde_json::json!({ "a": [1, "b"] }).into())?, Lv::Text(r#"{"a":[1,"b"]}"#.into()));
         assert!(value(&sea_orm::Value::Bool(Some(true))).is_err());
         Ok(())
     }

@@ -22,6 +22,7 @@ use onedoor_domain::rules::{
 use onedoor_domain::{Caller, CentreId, DomainError, ErrorCode, Role, TicketId, UnitId, WindowId};
 use onedoor_store::{IdPage, Page, RatingFilter, Slice};
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 /// What is rated: a served ticket of a hall's centre, or a case by its number.
 #[derive(Debug, Clone)]
@@ -95,8 +96,19 @@ fn lead_unit(case: &Case) -> Option<UnitId> {
 impl Onedoor {
     /// The rating code of a ticket or case, as printed on it.
     pub async fn rating_code(&self, centre: CentreId, kind: RatedKind, target: &str) -> Result<String> {
-        let state = self.store.supervision_state(centre).await?;
-        Ok(code_of(&state.rating_key, kind, target))
+        Ok(code_of(&self.rating_key(centre).await?, kind, target))
+    }
+
+    /// A centre's rating key: read once, then kept (it never changes once made).
+    async fn rating_key(&self, centre: CentreId) -> Result<Arc<str>> {
+        if let Some(k) = self.rating_keys.lock().ok().and_then(|m| m.get(&centre).cloned()) {
+            return Ok(k);
+        }
+        let key: Arc<str> = self.store.supervision_state(centre).await?.rating_key.into();
+        if let Ok(mut m) = self.rating_keys.lock() {
+            m.insert(centre, key.clone());
+        }
+        Ok(key)
     }
 
     async fn rated_facts(&self, target: &RatedTarget) -> Result<Facts> {
@@ -111,9 +123,9 @@ impl Onedoor {
                 }
                 let window = t.window.ok_or_else(|| Error::not_found("ticket", "window"))?;
                 // The window may be of any centre sharing the hall: the rating is that centre's.
-                let hall = self.store.hall(*centre, t.hall).await?.ok_or_else(|| Error::not_found("ticket", "hall"))?;
+                let hall = self.hall_cached(*centre, t.hall).await?;
                 let mut owner = None;
-                for member in self.store.hall_members(&hall).await? {
+                for &member in self.members_cached(&hall).await?.iter() {
                     if let Some(w) = self.store.window(member, window).await? {
                         owner = Some(w.centre);
                         break;

@@ -62,6 +62,9 @@ pub struct Onedoor {
     catalogue_cache: Arc<cache::CatalogueCache>,
     /// The catalogue generation at which this process last checked each centre's guides.
     guides_checked: Arc<std::sync::Mutex<HashMap<CentreId, u64>>>,
+    /// Each centre's rating key, once read: it is made once, on first use, and never changed,
+    /// so no replica can hold a stale one.
+    rating_keys: Arc<std::sync::Mutex<HashMap<CentreId, Arc<str>>>>,
 }
 
 /// Centre codes to ids and supervised centres, cached because every request needs it and
@@ -100,6 +103,7 @@ impl Onedoor {
             halls: Arc::default(),
             catalogue_cache: Arc::default(),
             guides_checked: Arc::default(),
+            rating_keys: Arc::default(),
         }
     }
 
