@@ -68,6 +68,43 @@ impl<J: Send + 'static> Writer<J> {
     }
 }
 
+/// Runs database writes on the writers' own thread (a single-threaded runtime, started on first
+/// use), or on the caller's runtime if that thread could not be started: the case writer's batch
+/// writes and the hall's queue batches.
+///
+/// On a SQLite file those writes drive their connection directly and block while SQLite works
+/// (see `onedoor_store`'s `lite` module); on this thread that blocks no request. Through sqlx
+/// (PostgreSQL) a write is a chain of statements, each a round trip to the database, and on the
+/// request runtime every resumption would wait behind the requests themselves (two workers on a
+/// two-core machine); here it resumes at once.
+pub(crate) fn on_writer_thread<F>(write: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    static RUNTIME: OnceLock<Option<tokio::runtime::Handle>> = OnceLock::new();
+    let runtime = RUNTIME.get_or_init(|| {
+        let (handle, started) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new().name("onedoor-writer".into()).spawn(move || {
+            match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => {
+                    let _ = handle.send(Some(rt.handle().clone()));
+                    rt.block_on(std::future::pending::<()>());
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the writers' runtime could not be started");
+                    let _ = handle.send(None);
+                }
+            }
+        });
+        thread.ok().and_then(|_| started.recv().ok().flatten())
+    });
+    match runtime {
+        Some(rt) => rt.spawn(write),
+        None => tokio::spawn(write),
+    }
+}
+
 /// Starts the writer task of `batcher`; jobs go to the returned sender.
 fn start<B: Batcher>(mut batcher: B) -> mpsc::Sender<B::Job> {
     let (tx, mut rx) = mpsc::channel::<B::Job>(8 * B::MAX_BATCH);

@@ -150,7 +150,7 @@ impl Batcher for Committer {
                 let (store, cache) = (self.store.clone(), self.cache.clone());
                 let latest = Arc::new(latest);
                 let cases = latest.clone();
-                let write = spawn_write(async move {
+                let write = crate::group_commit::on_writer_thread(async move {
                     if let Err(e) = store.write_cases(*sealed).await {
                         return Err(Failed { error: e.to_string(), staged });
                     }
@@ -271,42 +271,6 @@ impl Committer {
             }
             return;
         }
-    }
-}
-
-/// Runs a batch write on the case writer's own thread (a single-threaded runtime, started on
-/// first use), or on the caller's runtime if that thread could not be started.
-///
-/// A write is a chain of about twenty statements, each a round trip to the database
-/// connection's thread. On the request runtime every resumption waits behind the staging of the
-/// next batch and the requests themselves (two workers on a two-core machine); on a thread of
-/// its own it resumes at once (`cases_bench`: about a sixth more cases a second, see the book's
-/// performance chapter).
-fn spawn_write<F>(write: F) -> tokio::task::JoinHandle<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Handle>> = std::sync::OnceLock::new();
-    let runtime = RUNTIME.get_or_init(|| {
-        let (handle, started) = std::sync::mpsc::channel();
-        let thread = std::thread::Builder::new().name("onedoor-case-writer".into()).spawn(move || {
-            match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(rt) => {
-                    let _ = handle.send(Some(rt.handle().clone()));
-                    rt.block_on(std::future::pending::<()>());
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "the case writer's runtime could not be started");
-                    let _ = handle.send(None);
-                }
-            }
-        });
-        thread.ok().and_then(|_| started.recv().ok().flatten())
-    });
-    match runtime {
-        Some(rt) => rt.spawn(write),
-        None => tokio::spawn(write),
     }
 }
 

@@ -6,7 +6,9 @@
 //! decided one after the other, and each ticket is handed out once), writes every changed ticket
 //! and its event in one transaction that also raises each touched hall's version from the
 //! version the writer last saw, commits, and only then answers each request and tells the
-//! display boards. An operation is never acknowledged before its commit; many share one.
+//! display boards. An operation is never acknowledged before its commit; many share one. The
+//! batches run on the writers' own thread (`group_commit::on_writer_thread`), with the case
+//! writer's writes.
 //!
 //! Another replica may have written to a hall meanwhile: its version check then fails, the
 //! writer drops that hall's queue, reloads it from the database and runs the hall's jobs again
@@ -102,7 +104,13 @@ impl Batcher for QueueWriter {
     const MAX_BATCH: usize = MAX_BATCH;
 
     async fn run(&mut self, jobs: Vec<Job>) -> Vec<Job> {
-        run_batch(&self.store, &self.state, self.clock.now(), jobs).await
+        let (store, state, now) = (self.store.clone(), self.state.clone(), self.clock.now());
+        let batch = crate::group_commit::on_writer_thread(async move { run_batch(&store, &state, now, jobs).await });
+        batch.await.unwrap_or_else(|e| {
+            // The batch's jobs were dropped with it: their requests learn that the writer stopped.
+            tracing::error!(error = %e, "a queue batch failed");
+            Vec::new()
+        })
     }
 }
 
