@@ -4,6 +4,7 @@
 //! version, so that two operators cannot both build on the same version.
 
 use crate::entity::{bundle, bundle_matter, matter, matter_version, unit, window, window_matter};
+use crate::lite::{self, BatchTx};
 use crate::organisation::{paged as paged_by, slice};
 use crate::{Page, Result, Slice, Store, StoreError, corrupt, own, private};
 use chrono::{DateTime, Utc};
@@ -251,6 +252,22 @@ async fn transition<C: ConnectionTrait>(
     Ok(next)
 }
 
+/// [`bump_catalogue`] on SQLite.
+const BUMP_CATALOGUE_SQLITE: &str = "INSERT INTO catalogue_centre (centre_id, generation) VALUES (?1, 1) \
+     ON CONFLICT (centre_id) DO UPDATE SET generation = catalogue_centre.generation + 1";
+
+/// Which of `candidates` are units of `centre`, on the batch writers' own SQLite connection.
+fn lite_unit_ids(tx: &lite::LiteTx, centre: Uuid, candidates: Vec<Uuid>) -> Result<std::collections::HashSet<Uuid>> {
+    let mut known = std::collections::HashSet::new();
+    for id in candidates {
+        let key = lite::values(&[centre.into(), id.into()])?;
+        if tx.query_row("SELECT 1 FROM unit WHERE centre_id = ?1 AND id = ?2", key, |_| Ok(()))?.is_some() {
+            known.insert(id);
+        }
+    }
+    Ok(known)
+}
+
 /// Bumps `centre`'s catalogue generation inside the write `c`. Every change to a centre's
 /// matters or units calls it before committing, so a cache that read generation `g` before
 /// loading knows, by reading the generation again, whether what it holds is still current.
@@ -261,10 +278,7 @@ pub(crate) async fn bump_catalogue<C: ConnectionTrait>(c: &C, centre: Uuid) -> R
             "INSERT INTO catalogue_centre (centre_id, generation) VALUES ($1, 1) \
              ON CONFLICT (centre_id) DO UPDATE SET generation = catalogue_centre.generation + 1"
         }
-        _ => {
-            "INSERT INTO catalogue_centre (centre_id, generation) VALUES (?, 1) \
-             ON CONFLICT (centre_id) DO UPDATE SET generation = catalogue_centre.generation + 1"
-        }
+        _ => BUMP_CATALOGUE_SQLITE,
     };
     c.execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [centre.into()])).await?;
     Ok(())
@@ -335,14 +349,18 @@ impl Store {
     /// already taken) fails the whole transaction, which then writes nothing: the caller runs
     /// the matters one at a time to tell which one it was.
     pub async fn add_matter_batch(&self, items: &[(&Scope, &Matter, &Provenance)]) -> Result<Vec<Result<()>>> {
-        let tx = self.write().await?;
+        let tx = self.begin_batch().await?;
         let mut owners: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
         for (scope, m, _) in items {
             owners.entry(own(scope)).or_default().push(m.guide.owner_unit.0);
         }
         let mut units: HashMap<Uuid, std::collections::HashSet<Uuid>> = HashMap::new();
         for (centre, candidates) in owners {
-            units.insert(centre, crate::organisation::unit_ids(&tx, centre, candidates).await?);
+            let known = match &tx {
+                BatchTx::Sql(tx) => crate::organisation::unit_ids(tx, centre, candidates).await?,
+                BatchTx::Lite(tx) => lite::blocking(|| lite_unit_ids(tx, centre, candidates))?,
+            };
+            units.insert(centre, known);
         }
         let mut answers = Vec::with_capacity(items.len());
         let (mut rows, mut versions) = (Vec::with_capacity(items.len()), Vec::with_capacity(items.len()));
@@ -365,6 +383,20 @@ impl Store {
             }
             answers.push(Ok(()));
         }
+        let tx = match tx {
+            BatchTx::Sql(tx) => tx,
+            BatchTx::Lite(tx) => {
+                return lite::blocking(|| {
+                    lite::insert_models::<matter::Entity>(&tx, &rows, lite::OnConflict::Fail)?;
+                    lite::insert_models::<matter_version::Entity>(&tx, &versions, lite::OnConflict::Fail)?;
+                    for centre in centres {
+                        tx.execute(BUMP_CATALOGUE_SQLITE, lite::values(&[centre.into()])?)?;
+                    }
+                    tx.commit()?;
+                    Ok(answers)
+                });
+            }
+        };
         insert_rows(&tx, rows, versions).await?;
         for centre in centres {
             bump_catalogue(&tx, centre).await?;

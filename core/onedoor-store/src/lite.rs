@@ -8,9 +8,10 @@
 //! this connection itself: the whole batch runs in one go on that thread, each statement
 //! prepared once and kept (the profile and the figures: the book's performance chapter).
 //!
-//! The two group-commit writers whose batches are most of the writes, the case writer's
-//! (`Store::begin_cases`) and the hall's queue writer's (`Store::queue_batch`), use it on a
-//! SQLite file ([`BatchTx`]); sharing it, each finds the pages the other left in its cache. It
+//! The group-commit writers, whose batches are most of the writes (the case writer's,
+//! `Store::begin_cases`; the hall's queue writer's, `Store::queue_batch`; the matter writer's,
+//! `Store::add_matter_batch`), use it on a SQLite file ([`BatchTx`]); sharing it, each finds the
+//! pages the others left in its cache. It
 //! takes the process's write turn like every other writer (see `Store::write`); values are
 //! stored exactly as sqlx stores them (UUIDs as 16-byte blobs, dates as `YYYY-MM-DD`, instants
 //! as RFC 3339 text, JSON as its text), so every other reader sees the same rows.
@@ -204,6 +205,7 @@ impl Drop for LiteTx {
 pub(crate) fn value(v: &sea_orm::Value) -> Result<Lv> {
     use sea_orm::Value as V;
     Ok(match v {
+        V::Bool(b) => b.map_or(Lv::Null, |b| Lv::Integer(i64::from(b))),
         V::Int(i) => i.map_or(Lv::Null, |i| Lv::Integer(i.into())),
         V::BigInt(i) => i.map_or(Lv::Null, Lv::Integer),
         V::String(s) => s.as_ref().map_or(Lv::Null, |s| Lv::Text(s.clone())),
@@ -236,7 +238,8 @@ mod tests {
         assert_eq!(value(&Option::<uuid::Uuid>::None.into())?, Lv::Null);
         assert_eq!(value(&7i32.into())?, Lv::Integer(7));
         assert_eq!(value(&serde_json::json!({ "a": [1, "b"] }).into())?, Lv::Text(r#"{"a":[1,"b"]}"#.into()));
-        assert!(value(&sea_orm::Value::Bool(Some(true))).is_err());
+        assert_eq!(value(&true.into())?, Lv::Integer(1));
+        assert!(value(&sea_orm::Value::Char(Some('x'))).is_err());
         Ok(())
     }
 }

@@ -1,9 +1,9 @@
 //! Group commit for new matters (a [`Batcher`] of the group-commit writer).
 //!
 //! `add_matter` hands its validated matter to one writer task per process. The writer drains
-//! the matters waiting (of any centres) and adds them in one transaction: owner units read once
-//! per centre, one multi-row insert for the matters and one for their versions, one generation
-//! bump per centre. No request is answered before the commit. A matter refused by the store
+//! the matters waiting (of any centres) and adds them in one transaction, on the writers' own
+//! thread (`group_commit::on_writer_thread`): owner units read once per centre, the matters and
+//! their versions inserted together, one generation bump per centre. No request is answered before the commit. A matter refused by the store
 //! (an owner unit of another centre) gets its own error while the others are written; a batch
 //! that fails as a whole (for example a code already taken, which aborts the transaction) is
 //! run again one matter at a time, so one bad request cannot fail the others.
@@ -41,25 +41,34 @@ impl Batcher for MatterWriter {
     const MAX_BATCH: usize = MAX_BATCH;
 
     async fn run(&mut self, jobs: Vec<Job>) -> Vec<Job> {
-        let items: Vec<_> = jobs.iter().map(|j| (&j.scope, &j.matter, &j.by)).collect();
-        let batch = if jobs.len() > 1 { Some(self.store.add_matter_batch(&items).await) } else { None };
-        drop(items);
-        match batch {
-            Some(Ok(answers)) => {
-                for (job, answer) in jobs.into_iter().zip(answers) {
-                    let _ = job.reply.send(answer.map(|()| job.matter).map_err(refused));
-                }
-            }
-            failed => {
-                if let Some(Err(e)) = failed {
-                    tracing::debug!(error = %e, "matter batch failed; adding its matters one at a time");
-                }
-                for job in jobs {
-                    let answer = self.store.add_matter(&job.scope, &job.matter, &job.by).await;
-                    let _ = job.reply.send(answer.map(|()| job.matter).map_err(refused));
-                }
-            }
+        let store = self.store.clone();
+        let batch = crate::group_commit::on_writer_thread(async move { add(&store, jobs).await });
+        if let Err(e) = batch.await {
+            // The batch's jobs were dropped with it: their requests learn that the writer stopped.
+            tracing::error!(error = %e, "a matter batch failed");
         }
         Vec::new()
+    }
+}
+
+/// Adds the matters of `jobs` in one transaction (on the writers' thread), or one at a time if
+/// that fails, and answers each job.
+async fn add(store: &Store, jobs: Vec<Job>) {
+    let items: Vec<_> = jobs.iter().map(|j| (&j.scope, &j.matter, &j.by)).collect();
+    let batch = store.add_matter_batch(&items).await;
+    drop(items);
+    match batch {
+        Ok(answers) => {
+            for (job, answer) in jobs.into_iter().zip(answers) {
+                let _ = job.reply.send(answer.map(|()| job.matter).map_err(refused));
+            }
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "matter batch failed; adding its matters one at a time");
+            for job in jobs {
+                let answer = store.add_matter(&job.scope, &job.matter, &job.by).await;
+                let _ = job.reply.send(answer.map(|()| job.matter).map_err(refused));
+            }
+        }
     }
 }
