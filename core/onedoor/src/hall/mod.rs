@@ -289,7 +289,7 @@ impl Onedoor {
     }
 
     /// The zone a ticket waits (or waited) in, from the hall's cache of zones (as the queue
-    /// itself sees them; a renamed zone shows within [`CACHE_TTL`]). Every answer about a ticket
+    /// itself sees them; a renamed zone shows within 30 seconds). Every answer about a ticket
     /// names it, so it is not read from the database each time.
     pub async fn zone_of_ticket(&self, ticket: &Ticket) -> Result<Option<Zone>> {
         self.zone_cached(ticket.centre, ticket.zone).await
