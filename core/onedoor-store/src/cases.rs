@@ -359,8 +359,8 @@ impl Store {
     /// checks) until [`CasesTx::write`]: a batch whose heads another process moved can be
     /// staged again on the heads read under that lock, and then cannot lose them again.
     ///
-    /// On a SQLite file it runs on the case writer's own connection (see the `lite` module):
-    /// call it from a thread that may block, as the case writer's is.
+    /// On a SQLite file it runs on the batch writers' own connection (see the `lite` module) and
+    /// blocks while SQLite works: call it from the writers' thread, as the case writer does.
     pub async fn begin_cases(&self) -> Result<CasesTx> {
         Ok(CasesTx(self.begin_batch().await?))
     }
@@ -378,12 +378,11 @@ impl CasesTx {
     pub async fn heads_hold(&self, sealed: &SealedCases, heads: &mut CaseHeads) -> Result<bool> {
         let tx = match &self.0 {
             BatchTx::Sql(tx) => tx,
-            BatchTx::Lite(tx) => return lite::blocking(|| lite_heads_hold(tx, sealed, heads)),
+            BatchTx::Lite(tx) => return lite::blocking(|| Ok(sealed.on_heads(lite_stored_heads(tx, sealed)?, heads))),
         };
         let backend = tx.get_database_backend();
-        let mut hold = true;
-        let mut stored_heads = CaseHeads::default();
-        for ((centre, day), before, _) in &sealed.counters {
+        let mut stored = CaseHeads::default();
+        for ((centre, day), ..) in &sealed.counters {
             let sql = format!(
                 "SELECT next FROM case_counter WHERE centre_id = {} AND day = {}{}",
                 placeholder(backend, 1),
@@ -393,22 +392,16 @@ impl CasesTx {
             let row = tx
                 .query_one_raw(Statement::from_sql_and_values(backend, sql, [(*centre).into(), (*day).into()]))
                 .await?;
-            let stored: i64 = match row {
+            let next: i64 = match row {
                 Some(r) => r.try_get("", "next")?,
                 None => 0,
             };
-            hold &= stored == *before;
-            stored_heads.counters.insert((*centre, *day), stored);
+            stored.counters.insert((*centre, *day), next);
         }
-        for (centre, before, _) in &sealed.chains {
-            let stored = chain_head_of(tx, "chain_head", *centre, true).await?;
-            hold &= stored == *before;
-            stored_heads.chains.insert(*centre, stored);
+        for (centre, ..) in &sealed.chains {
+            stored.chains.insert(*centre, chain_head_of(tx, "chain_head", *centre, true).await?);
         }
-        if !hold {
-            *heads = stored_heads;
-        }
-        Ok(hold)
+        Ok(sealed.on_heads(stored, heads))
     }
 
     /// Writes `sealed` (whose heads [`heads_hold`](Self::heads_hold) confirmed) and commits.
@@ -514,51 +507,57 @@ impl CasesTx {
     }
 }
 
-/// [`CasesTx::heads_hold`] on the case writer's own SQLite connection.
-fn lite_heads_hold(tx: &LiteTx, sealed: &SealedCases, heads: &mut CaseHeads) -> Result<bool> {
-    let mut hold = true;
-    let mut stored_heads = CaseHeads::default();
-    for ((centre, day), before, _) in &sealed.counters {
+impl SealedCases {
+    /// Whether the batch was sealed on the `stored` heads (those it touches, read under lock);
+    /// if not, `heads` becomes `stored`.
+    fn on_heads(&self, stored: CaseHeads, heads: &mut CaseHeads) -> bool {
+        let counters = self.counters.iter().all(|(key, before, _)| stored.counters.get(key) == Some(before));
+        let chains = self.chains.iter().all(|(centre, before, _)| stored.chains.get(centre) == Some(before));
+        let hold = counters && chains;
+        if !hold {
+            *heads = stored;
+        }
+        hold
+    }
+}
+
+/// The heads `sealed` touches, as stored, read on the batch writers' own SQLite connection.
+fn lite_stored_heads(tx: &LiteTx, sealed: &SealedCases) -> Result<CaseHeads> {
+    let mut stored = CaseHeads::default();
+    for ((centre, day), ..) in &sealed.counters {
         let key = lite::values(&[(*centre).into(), (*day).into()])?;
-        let stored = tx
+        let next = tx
             .query_row("SELECT next FROM case_counter WHERE centre_id = ?1 AND day = ?2", key, |r| r.get(0))?
             .unwrap_or(0);
-        hold &= stored == *before;
-        stored_heads.counters.insert((*centre, *day), stored);
+        stored.counters.insert((*centre, *day), next);
     }
-    for (centre, before, _) in &sealed.chains {
+    for (centre, ..) in &sealed.chains {
         let key = lite::values(&[(*centre).into()])?;
-        let stored = tx
+        let head = tx
             .query_row("SELECT seq, hash FROM chain_head WHERE centre_id = ?1", key, |r| Ok((r.get(0)?, r.get(1)?)))?
             .unwrap_or((0, String::new()));
-        hold &= stored == *before;
-        stored_heads.chains.insert(*centre, stored);
+        stored.chains.insert(*centre, head);
     }
-    if !hold {
-        *heads = stored_heads;
-    }
-    Ok(hold)
+    Ok(stored)
 }
 
-/// The statement that inserts one row of `cols` into `table`.
-fn lite_insert(table: &str, cols: &[(&str, &str)]) -> String {
+/// Inserts `rows` of `cols` into `table`, one cached statement per row.
+fn lite_insert_rows(tx: &LiteTx, table: &str, cols: &[(&str, &str)], rows: &[Vec<sea_orm::Value>]) -> Result<()> {
     let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
     let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
-    format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), marks.join(", "))
+    let sql = format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), marks.join(", "));
+    for row in rows {
+        tx.execute(&sql, lite::values(row)?)?;
+    }
+    Ok(())
 }
 
-/// [`CasesTx::write`] on the case writer's own SQLite connection: the same rows, one cached
+/// [`CasesTx::write`] on the batch writers' own SQLite connection: the same rows, one cached
 /// statement per row.
 fn lite_write(tx: LiteTx, sealed: SealedCases) -> Result<()> {
     let SealedCases { cases, applications, updates, events, steps, counters, chains } = sealed;
-    let insert_cases = lite_insert("cases", CASE_COLUMNS);
-    for row in &cases {
-        tx.execute(&insert_cases, lite::values(row)?)?;
-    }
-    let insert_applications = lite_insert("case_application", APPLICATION_COLUMNS);
-    for row in &applications {
-        tx.execute(&insert_applications, lite::values(row)?)?;
-    }
+    lite_insert_rows(&tx, "cases", CASE_COLUMNS, &cases)?;
+    lite_insert_rows(&tx, "case_application", APPLICATION_COLUMNS, &applications)?;
     for row in &updates {
         let changed = tx.execute(
             "UPDATE cases SET state = ?4, version = ?5, due_on = ?6, doc = ?7, updated_at = ?8 \
@@ -570,10 +569,7 @@ fn lite_write(tx: LiteTx, sealed: SealedCases) -> Result<()> {
             return Err(StoreError::Conflict { what: "case" });
         }
     }
-    let insert_events = lite_insert("case_event", EVENT_COLUMNS);
-    for row in &events {
-        tx.execute(&insert_events, lite::values(row)?)?;
-    }
+    lite_insert_rows(&tx, "case_event", EVENT_COLUMNS, &events)?;
     lite::insert_models::<case_step::Entity>(
         &tx,
         &steps,
